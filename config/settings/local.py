@@ -1,0 +1,21 @@
+"""Local development and the demo: SQLite and a filesystem broker unless told otherwise."""
+
+import os
+
+from .base import *  # noqa: F403
+from .base import BASE_DIR, env_bool
+
+DEBUG = env_bool("DEBUG", True)
+
+_broker_dir = BASE_DIR / "var" / "broker"
+if "CELERY_BROKER_URL" not in os.environ:
+    # kombu's filesystem transport: a real broker that needs no server process.
+    for sub in ("out", "processed"):
+        (_broker_dir / sub).mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_URL = "filesystem://"
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(_broker_dir / "out"),
+        "data_folder_out": str(_broker_dir / "out"),
+        "processed_folder": str(_broker_dir / "processed"),
+        "store_processed": False,
+    }

@@ -1,0 +1,104 @@
+from django.contrib import admin
+
+from .models import (
+    Assignment,
+    Criterion,
+    Project,
+    Review,
+    ReviewDraft,
+    ReviewRevision,
+    Rubric,
+    Sample,
+)
+
+
+class CriterionInline(admin.TabularInline):
+    model = Criterion
+    extra = 0
+
+
+@admin.register(Rubric)
+class RubricAdmin(admin.ModelAdmin):
+    list_display = ("name", "family", "version", "created_at")
+    search_fields = ("name", "family")
+    inlines = [CriterionInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        # A rubric with reviews is frozen: changes go into a new version via load_project.
+        if obj is not None and obj.is_frozen:
+            return [f.name for f in obj._meta.fields]
+        return ()
+
+    def get_inline_instances(self, request, obj=None):
+        inlines = super().get_inline_instances(request, obj)
+        if obj is not None and obj.is_frozen:
+            for inline in inlines:
+                inline.can_delete = False
+                inline.max_num = 0
+                inline.readonly_fields = [f.name for f in Criterion._meta.fields]
+        return inlines
+
+
+@admin.register(Project)
+class ProjectAdmin(admin.ModelAdmin):
+    list_display = ("name", "slug", "status", "overlap", "rubric", "specialty_match", "gold_rate")
+    list_filter = ("status", "specialty_match")
+    search_fields = ("name", "slug")
+    filter_horizontal = ("cohorts", "admins")
+
+
+@admin.register(Sample)
+class SampleAdmin(admin.ModelAdmin):
+    list_display = (
+        "external_id",
+        "project",
+        "specialty",
+        "status",
+        "reviews_done",
+        "is_gold",
+        "quarantined",
+        "created_at",
+    )
+    list_filter = ("project", "status", "specialty", "is_gold", "quarantined")
+    search_fields = ("external_id", "content_hash")
+    list_select_related = ("project", "specialty")
+    readonly_fields = ("content_hash", "created_at", "updated_at")
+    show_full_result_count = False
+
+
+@admin.register(Assignment)
+class AssignmentAdmin(admin.ModelAdmin):
+    list_display = ("sample", "reviewer", "status", "served_at", "expires_at", "skip_reason")
+    list_filter = ("status", "skip_reason", "project")
+    search_fields = ("sample__external_id", "reviewer__email")
+    list_select_related = ("sample__project", "reviewer")
+    raw_id_fields = ("sample",)
+
+
+class RevisionInline(admin.TabularInline):
+    model = ReviewRevision
+    extra = 0
+    can_delete = False
+    readonly_fields = ("revision", "verdict", "grades", "corrected_answer", "rationale", "created_at")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Review)
+class ReviewAdmin(admin.ModelAdmin):
+    list_display = ("sample", "reviewer", "verdict", "revision", "source", "submitted_at")
+    list_filter = ("verdict", "source", "is_model", "project")
+    search_fields = ("sample__external_id", "reviewer__email")
+    list_select_related = ("sample__project", "reviewer")
+    raw_id_fields = ("sample", "assignment")
+    inlines = [RevisionInline]
+
+    def has_change_permission(self, request, obj=None):
+        return False  # reviews change only through the amend service, which keeps revisions
+
+
+@admin.register(ReviewDraft)
+class ReviewDraftAdmin(admin.ModelAdmin):
+    list_display = ("assignment", "updated_at")
+    raw_id_fields = ("assignment",)

@@ -1,0 +1,15 @@
+from .project import Project
+from .review import Assignment, Review, ReviewDraft, ReviewRevision
+from .rubric import Criterion, Rubric
+from .sample import Sample
+
+__all__ = [
+    "Assignment",
+    "Criterion",
+    "Project",
+    "Review",
+    "ReviewDraft",
+    "ReviewRevision",
+    "Rubric",
+    "Sample",
+]
