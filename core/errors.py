@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import dataclasses
+from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
@@ -45,7 +46,7 @@ class DomainError(Exception):
     line: int | None = None
     file: str | None = None
     code: str = "invalid"
-    details: list[ErrorDetail] = field(default_factory=list)
+    details: list[ErrorDetail] = dataclasses.field(default_factory=list)
     status: int = 400
 
     def __post_init__(self) -> None:
