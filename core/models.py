@@ -25,6 +25,10 @@ class AuditEvent(models.Model):
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["object_type", "object_id"])]
 
+    def __str__(self) -> str:
+        when = f"{self.created_at:%Y-%m-%d %H:%M}" if self.created_at else "-"
+        return f"{when} {self.actor_label} {self.action} {self.object_repr}"
+
     def save(self, *args, **kwargs) -> None:
         if self.pk is not None and not kwargs.get("force_insert"):
             raise PermissionError("Audit events are append-only.")
@@ -32,9 +36,6 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionError("Audit events are append-only.")
-
-    def __str__(self) -> str:
-        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_label} {self.action} {self.object_repr}"
 
 
 class ApiToken(models.Model):

@@ -23,7 +23,10 @@ def test_database_refuses_update_and_delete_of_audit_rows(admin):
         "UPDATE core_auditevent SET action = 'tampered' WHERE id = %s",
         "DELETE FROM core_auditevent WHERE id = %s",
     ):
-        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
-            with connection.cursor() as cursor:
-                cursor.execute(sql, [event.pk])
+        with (
+            pytest.raises(DatabaseError, match="append-only"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute(sql, [event.pk])
     assert AuditEvent.objects.get(pk=event.pk).action == "project.create"
