@@ -1,0 +1,97 @@
+"""From rating rows to the matrices the statistics need."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+MISSING = -1
+
+
+@dataclass(frozen=True)
+class Ratings:
+    """One criterion's ratings: parallel arrays, rows sorted by item."""
+
+    items: np.ndarray  # int64, 0..n_items-1, ascending
+    raters: np.ndarray  # int64, 0..n_raters-1
+    codes: np.ndarray  # int64, 0..n_categories-1, or MISSING
+    n_items: int
+    n_categories: int
+
+    def present(self) -> Ratings:
+        """The same ratings without the missing ones."""
+        keep = self.codes >= 0
+        if keep.all():
+            return self
+        return Ratings(
+            self.items[keep], self.raters[keep], self.codes[keep], self.n_items, self.n_categories
+        )
+
+    def subset(self, mask: np.ndarray) -> Ratings:
+        return Ratings(
+            self.items[mask], self.raters[mask], self.codes[mask], self.n_items, self.n_categories
+        )
+
+
+def ratings_from_matrix(matrix: np.ndarray, n_categories: int) -> Ratings:
+    """`matrix` is raters x items of codes with NaN (or -1) for missing, as krippendorff takes."""
+    data = np.asarray(matrix, dtype=float)
+    data = np.where(np.isnan(data), MISSING, data).astype(np.int64)
+    raters, items = np.nonzero(data >= 0)
+    order = np.lexsort((raters, items))
+    items, raters = items[order], raters[order]
+    return Ratings(items, raters, data[raters, items], data.shape[1], n_categories)
+
+
+def value_counts(ratings: Ratings) -> np.ndarray:
+    """items x categories: how many raters chose each category for each item."""
+    r = ratings.present()
+    k = ratings.n_categories
+    flat = np.bincount(r.items * k + r.codes, minlength=ratings.n_items * k)
+    return flat.reshape(ratings.n_items, k)
+
+
+def pairable(counts: np.ndarray) -> np.ndarray:
+    """The items with at least two ratings; items rated once carry no agreement information."""
+    return counts[counts.sum(axis=1) >= 2]
+
+
+def patterns(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct rows of a value-count matrix and how often each occurs.
+
+    With a handful of raters per item there are only tens of distinct rows among a million items,
+    so statistics and bootstrap resamples are computed per pattern, weighted by its frequency.
+    """
+    if counts.shape[0] == 0:
+        return counts.reshape(0, counts.shape[1]), np.zeros(0, dtype=np.int64)
+    base = int(counts.max()) + 1
+    k = counts.shape[1]
+    if k * np.log2(base) < 62:
+        weights = base ** np.arange(k, dtype=np.int64)
+        keys = counts.astype(np.int64) @ weights
+        uniq, first, freq = np.unique(keys, return_index=True, return_counts=True)
+        return counts[first], freq
+    uniq, freq = np.unique(counts, axis=0, return_counts=True)
+    return uniq, freq
+
+
+def rating_pairs(ratings: Ratings) -> tuple[np.ndarray, np.ndarray]:
+    """Row indices (a, b) of every unordered pair of ratings on the same item."""
+    items = ratings.items
+    if items.size < 2:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty
+    starts = np.flatnonzero(np.r_[True, items[1:] != items[:-1]])
+    sizes = np.diff(np.r_[starts, items.size])
+    firsts, seconds = [], []
+    rows = np.arange(items.size)
+    for gap in range(1, int(sizes.max())):
+        same = items[gap:] == items[:-gap]
+        a = rows[:-gap][same]
+        firsts.append(a)
+        seconds.append(a + gap)
+    if not firsts:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty
+    return np.concatenate(firsts), np.concatenate(seconds)
