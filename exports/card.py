@@ -1,0 +1,199 @@
+"""manifest.json and the Hugging Face dataset card (README.md) that travel with every export."""
+
+from __future__ import annotations
+
+import functools
+import os
+import subprocess
+from pathlib import Path
+
+import yaml
+from django.utils import timezone
+
+from .models import DatasetFormat, Export
+
+DESCRIPTIONS = {
+    DatasetFormat.SFT: (
+        "Chat conversations ending with the physician-approved answer: the adjudicated answer "
+        "where a lead physician adjudicated, else the consensus correction, else the model's "
+        "original answer where physicians accepted it. Rejected answers are left out."
+    ),
+    DatasetFormat.PREFERENCE: (
+        "Preference pairs for DPO-style training: the conversation (`prompt`), the physician-"
+        "corrected answer (`chosen`) and the model's original answer (`rejected`), for every "
+        "sample physicians corrected."
+    ),
+    DatasetFormat.GRADED: (
+        "Each sample with the model's answer, every rubric criterion's consensus value, the "
+        "share of physicians who gave it (`confidence`) and the share of physician pairs who "
+        "agree (`agreement`), and a HealthBench-style `score`: points of the points-criteria "
+        "met over the maximum positive points, clipped to [0, 1]."
+    ),
+}
+
+
+@functools.cache
+def code_version() -> str:
+    if os.environ.get("ROUNDS_CODE_VERSION"):
+        return os.environ["ROUNDS_CODE_VERSION"]
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "--short=12", "HEAD"],
+            cwd=Path(__file__).resolve().parent,
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=True,
+        )
+        return out.stdout.strip() or "unknown"
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
+def manifest_build(*, export: Export, files: list[dict], row_count: int, stats: dict) -> dict:
+    rubric = export.project.rubric
+    return {
+        "export": {
+            "id": export.pk,
+            "project": export.project.slug,
+            "version": export.version,
+            "format": export.format,
+            "file_format": export.file_format,
+        },
+        "spec": export.spec,
+        "as_of": export.created_at.isoformat(),
+        "built_at": timezone.now().isoformat(),
+        "code_version": code_version(),
+        "rubric": {
+            "family": rubric.family,
+            "version": rubric.version,
+            "criteria": [
+                {"key": c.key, "kind": c.kind, "points": c.points}
+                for c in rubric.criteria.order_by("position")
+            ],
+        },
+        "rows": row_count,
+        "files": files,
+        "counts": stats,
+        "reviewer_ids": (
+            "HMAC-SHA256 pseudonyms keyed by a server secret and this spec: stable within the "
+            "export, unlinkable to names, e-mails or other specs' exports."
+        ),
+    }
+
+
+def _size_category(rows: int) -> str:
+    for limit, label in (
+        (1_000, "n<1K"),
+        (10_000, "1K<n<10K"),
+        (100_000, "10K<n<100K"),
+        (1_000_000, "100K<n<1M"),
+        (10_000_000, "1M<n<10M"),
+    ):
+        if rows < limit:
+            return label
+    return "10M<n<100M"
+
+
+def card_render(*, export: Export, manifest: dict) -> str:
+    """A README.md in the Hugging Face dataset card format; `datasets` reads its configs."""
+    files = manifest["files"]
+    front = {
+        "pretty_name": f"{export.project.name} ({export.format}, v{export.version})",
+        "language": ["en"],
+        "license": "other",
+        "tags": ["medical", "physician-reviewed", export.format],
+        "task_categories": ["text-generation"],
+        "size_categories": [_size_category(manifest["rows"])],
+        "configs": [
+            {
+                "config_name": "default",
+                "data_files": [{"split": f["split"], "path": f["path"]} for f in files],
+            }
+        ],
+    }
+    counts = manifest["counts"]
+    lines = [
+        "---",
+        yaml.safe_dump(front, sort_keys=False).rstrip(),
+        "---",
+        "",
+        f"# {export.project.name}: {export.format} export v{export.version}",
+        "",
+        DESCRIPTIONS[export.format],
+        "",
+        "## Files",
+        "",
+        "| split | file | rows | bytes | SHA-256 |",
+        "|---|---|---:|---:|---|",
+    ]
+    lines += [
+        f"| {f['split']} | `{f['path']}` | {f['rows']:,} | {f['bytes']:,} | `{f['sha256']}` |"
+        for f in files
+    ]
+    lines += ["", "## Rows per specialty", "", "| split | specialty | rows |", "|---|---|---:|"]
+    for split, by_specialty in counts["by_specialty"].items():
+        lines += [f"| {split} | {name} | {n:,} |" for name, n in by_specialty.items()]
+    lines += ["", "## Verdict mix", "", "| final verdict | rows |", "|---|---:|"]
+    lines += [f"| {v} | {n:,} |" for v, n in counts["verdicts"].items()]
+    if counts["answer_sources"]:
+        lines += ["", "## Where the answers come from", "", "| source | rows |", "|---|---:|"]
+        lines += [f"| {s} | {n:,} |" for s, n in counts["answer_sources"].items()]
+    if counts["agreement"]:
+        lines += [
+            "",
+            "## Physician agreement",
+            "",
+            "| criterion | mean pairwise agreement | mean consensus confidence | samples |",
+            "|---|---:|---:|---:|",
+        ]
+        lines += [
+            f"| {key} | {a['mean_pairwise_agreement']:.3f} | "
+            f"{a['mean_consensus_confidence']:.3f} | {a['samples']:,} |"
+            for key, a in counts["agreement"].items()
+        ]
+    rubric = manifest["rubric"]
+    filters = manifest["spec"]["filters"]
+    lines += [
+        "",
+        "## How the data was made",
+        "",
+        f"Model answers to health questions were routed to physicians of the sample's specialty. "
+        f"Each physician graded the answer on the rubric `{rubric['family']}` version "
+        f"{rubric['version']} ({len(rubric['criteria'])} criteria), gave a verdict (accept, revise "
+        "or reject) and corrected the answer where needed. A sample settles when physicians "
+        "reach consensus or a lead physician adjudicates it. Model graders never count toward "
+        "consensus and never appear among the reviewers. Quarantined samples are never exported.",
+        "",
+        f"Selection: {'settled samples only' if filters['settled_only'] else 'all samples'}, "
+        f"as of {manifest['as_of']}; gold items: {filters['gold']}"
+        + (f"; verdicts: {', '.join(filters['verdicts'])}" if filters["verdicts"] else "")
+        + (f"; specialties: {', '.join(filters['specialties'])}" if filters["specialties"] else "")
+        + (f"; settled from {filters['settled_from']}" if filters["settled_from"] else "")
+        + (f"; settled to {filters['settled_to']}" if filters["settled_to"] else "")
+        + (
+            f"; minimum consensus confidence {filters['min_confidence']}"
+            if filters["min_confidence"] is not None
+            else ""
+        )
+        + (
+            f"; minimum pairwise agreement {filters['min_agreement']}"
+            if filters["min_agreement"] is not None
+            else ""
+        )
+        + ".",
+        "",
+        f"Reviewer ids are pseudonyms: {manifest['reviewer_ids']}",
+        "",
+        f"Built by Rounds {manifest['code_version']} at {manifest['built_at']}; the files never "
+        "change after they are built (verify them against `manifest.json`).",
+        "",
+    ]
+    split = manifest["spec"]["split"]
+    if split:
+        lines.insert(
+            lines.index("## Rows per specialty"),
+            f"Validation split: {split['validation']:.0%} of each specialty, drawn with seed "
+            f"{split['seed']}.\n",
+        )
+    return "\n".join(lines)

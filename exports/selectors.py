@@ -1,0 +1,203 @@
+"""Reads for exports: the samples a spec selects, their reviews and consensus, and who sees what."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, TextField
+from django.db.models.functions import Cast
+
+from core.errors import NotFound
+from curation.models import Project, Review, Sample
+
+from .models import DatasetFormat, Export, PipelineToken
+
+# ---------------------------------------------------------------- who may see which exports
+
+
+def projects_for_actor(*, user, token: PipelineToken | None) -> QuerySet[Project]:
+    """Projects whose exports the caller may list, create and download."""
+    if token is not None:
+        return token.projects.all()
+    if user is None or not user.is_authenticated:
+        return Project.objects.none()
+    if user.is_staff:
+        return Project.objects.all()
+    return Project.objects.filter(admins=user)
+
+
+def exports_for_actor(*, user, token: PipelineToken | None) -> QuerySet[Export]:
+    return Export.objects.filter(
+        project__in=projects_for_actor(user=user, token=token)
+    ).select_related("project", "created_by", "created_by_token")
+
+
+def export_for_actor(*, user, token: PipelineToken | None, export_id: int) -> Export:
+    """The same 404 for an export that does not exist and one the caller may not see."""
+    export = exports_for_actor(user=user, token=token).filter(pk=export_id).first()
+    if export is None:
+        raise NotFound("No such export.")
+    return export
+
+
+def project_for_actor(*, user, token: PipelineToken | None, slug: str) -> Project:
+    project = (
+        projects_for_actor(user=user, token=token)
+        .select_related("rubric")
+        .filter(slug=slug)
+        .first()
+    )
+    if project is None:
+        raise NotFound(f"No such project: {slug}.")
+    return project
+
+
+def export_latest(
+    *, user, token: PipelineToken | None, slug: str, format: str, file_format: str | None
+) -> Export:
+    project = project_for_actor(user=user, token=token, slug=slug)
+    exports = Export.objects.filter(project=project, format=format, status=Export.Status.DONE)
+    if file_format:
+        exports = exports.filter(file_format=file_format)
+    export = exports.select_related("project").order_by("-version").first()
+    if export is None:
+        raise NotFound(f"No built {format} export for project {slug}.")
+    return export
+
+
+# ---------------------------------------------------------------- what a build reads
+
+
+def physician_reviews() -> QuerySet[Review]:
+    """Reviews by physicians: model graders never count and never appear as reviewers."""
+    return Review.objects.filter(is_model=False).exclude(reviewer__physician__is_model=True)
+
+
+def _correction_exists(*, differs_from_original: bool) -> Exists:
+    corrections = physician_reviews().filter(
+        sample=OuterRef("pk"), verdict="revise", corrected_answer__gt=""
+    )
+    if differs_from_original:
+        corrections = corrections.exclude(corrected_answer=OuterRef("answer"))
+    return Exists(corrections)
+
+
+def _eligible(format: str) -> Q:
+    """Samples that yield a row of `format` (in SQL, so split counts are exact)."""
+    adjudicated = Q(final_source="adjudication") & ~Q(final_answer="")
+    if format == DatasetFormat.SFT:
+        return (
+            adjudicated
+            | Q(final_verdict="accept")
+            | (
+                Q(final_verdict="revise")
+                & (~Q(final_answer="") | _correction_exists(differs_from_original=False))
+            )
+        )
+    if format == DatasetFormat.PREFERENCE:
+        return (
+            (adjudicated | (Q(final_verdict="revise") & ~Q(final_answer="")))
+            & ~Q(final_answer=F("answer"))
+        ) | (
+            Q(final_verdict="revise")
+            & Q(final_answer="")
+            & _correction_exists(differs_from_original=True)
+        )
+    return Q()
+
+
+def export_samples(*, project: Project, format: str, spec: dict, as_of: dt.datetime) -> QuerySet:
+    """The samples a spec selects (never quarantined ones)."""
+    filters = spec["filters"]
+    samples = Sample.objects.filter(project=project, quarantined=False)
+    if filters["settled_only"]:
+        samples = samples.filter(status=Sample.Status.SETTLED, settled_at__lte=as_of)
+    if filters["verdicts"]:
+        samples = samples.filter(final_verdict__in=filters["verdicts"])
+    if filters["specialties"]:
+        samples = samples.filter(specialty__code__in=filters["specialties"])
+    if filters["settled_from"]:
+        samples = samples.filter(settled_at__date__gte=filters["settled_from"])
+    if filters["settled_to"]:
+        samples = samples.filter(settled_at__date__lte=filters["settled_to"])
+    if filters["gold"] == "exclude":
+        samples = samples.filter(is_gold=False)
+    elif filters["gold"] == "only":
+        samples = samples.filter(is_gold=True)
+    return samples.filter(_eligible(format))
+
+
+def export_sample_rows(samples: QuerySet, *, format: str, with_grades: bool = False) -> QuerySet:
+    """The selected samples as tuples in a stable order; stream them with `.iterator()`."""
+    fields = [
+        "id",
+        "external_id",
+        "specialty__code",
+        "messages_text",
+        "answer",
+        "final_verdict",
+        "final_answer",
+        "final_source",
+    ]
+    if format == DatasetFormat.GRADED or with_grades:
+        fields.append("final_grades_text")
+    # JSON columns come back as text and are parsed with orjson: the JSONField decoder is slow.
+    return (
+        samples.annotate(
+            messages_text=Cast("messages", TextField()),
+            final_grades_text=Cast("final_grades", TextField()),
+        )
+        .order_by("id")
+        .values_list(*fields)
+    )
+
+
+def stratum_counts(samples: QuerySet) -> dict[str | None, int]:
+    """Rows per specialty code (None for samples without one), for the stratified split."""
+    rows = samples.values("specialty__code").annotate(n=Count("id")).order_by()
+    return {row["specialty__code"]: row["n"] for row in rows}
+
+
+class SampleReviews:
+    """What a batch of samples' physician reviews contribute to their rows."""
+
+    __slots__ = ("reviewer_ids", "corrections", "grades")
+
+    def __init__(self) -> None:
+        self.reviewer_ids: list[int] = []
+        self.corrections: dict[str, int] = {}  # answer -> votes, in submission order
+        self.grades: list[dict] = []
+
+    def best_correction(self, *, other_than: str | None = None) -> str | None:
+        """The most common correction; ties go to the earliest submitted."""
+        best, votes = None, 0
+        for answer, count in self.corrections.items():
+            if answer != other_than and count > votes:
+                best, votes = answer, count
+        return best
+
+
+def reviews_for_samples(
+    sample_ids: Iterable[int], *, with_grades: bool
+) -> dict[int, SampleReviews]:
+    """One query per batch: reviewer ids, corrections and (for graded) grades per sample."""
+    fields = ["sample_id", "reviewer_id", "verdict", "corrected_answer"]
+    if with_grades:
+        fields.append("grades")
+    rows = (
+        physician_reviews()
+        .filter(sample_id__in=list(sample_ids))
+        .order_by("sample_id", "submitted_at", "id")
+        .values_list(*fields)
+    )
+    out: dict[int, SampleReviews] = defaultdict(SampleReviews)
+    for row in rows:
+        entry = out[row[0]]
+        entry.reviewer_ids.append(row[1])
+        if row[2] == "revise" and row[3]:
+            entry.corrections[row[3]] = entry.corrections.get(row[3], 0) + 1
+        if with_grades:
+            entry.grades.append(row[4] or {})
+    return out
