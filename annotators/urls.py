@@ -1,1 +1,11 @@
-urlpatterns: list = []
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path(
+        "invite/<uidb64>/<token>/",
+        views.invitation_accept_view,
+        name="invitation-accept",
+    ),
+]

@@ -1,0 +1,563 @@
+"""Every write to physicians and cohorts: invitations, the CSV import, verification, status."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.tokens import default_token_generator
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.core.validators import validate_email
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+from django.utils.text import slugify
+
+from core.audit import audit_record
+from core.errors import DomainError
+from core.ingest import ErrorCollector, check_field_sizes, iter_csv, open_source
+
+from .models import Cohort, CohortMembership, Physician, Specialty
+
+User = get_user_model()
+
+CSV_COLUMNS = ("email", "name", "specialties", "licence_number", "jurisdiction", "cohort", "role")
+ROLES = tuple(CohortMembership.Role.values)
+
+
+def _split_name(name: str) -> tuple[str, str]:
+    name = " ".join(name.split())
+    first, _, last = name.rpartition(" ")
+    return (first, last) if first else (name, "")
+
+
+def _snapshot(physician: Physician) -> dict[str, Any]:
+    user = physician.user
+    return {
+        "name": user.get_full_name(),
+        "specialties": sorted(s.code for s in physician.specialties.all()),
+        "licence_number": physician.licence_number,
+        "jurisdiction": physician.licence_jurisdiction,
+        "status": physician.status,
+        "verification": physician.verification,
+    }
+
+
+def _diff(before: dict, after: dict) -> tuple[dict, dict]:
+    keys = [k for k in after if before.get(k) != after[k]]
+    return {k: before.get(k) for k in keys}, {k: after[k] for k in keys}
+
+
+# --- invitations ------------------------------------------------------------------------------
+
+
+def invitation_link(user) -> str:
+    """A one-time set-password link: it stops working once a password is set."""
+    uidb64 = urlsafe_base64_encode(force_bytes(user.pk))
+    token = default_token_generator.make_token(user)
+    path = reverse("invitation-accept", kwargs={"uidb64": uidb64, "token": token})
+    return settings.SITE_URL.rstrip("/") + path
+
+
+def _invitation_send(physician_id: int) -> None:
+    physician = Physician.objects.select_related("user").get(pk=physician_id)
+    user = physician.user
+    context = {"physician": physician, "link": invitation_link(user), "site_url": settings.SITE_URL}
+    subject = render_to_string("annotators/email/invitation_subject.txt", context).strip()
+    body = render_to_string("annotators/email/invitation.txt", context)
+    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
+
+
+def _invitation_queue(physician: Physician, actor) -> None:
+    audit_record(
+        actor=actor,
+        action="physician.invitation_sent",
+        obj=physician,
+        after={"email": physician.user.email},
+    )
+    transaction.on_commit(lambda pk=physician.pk: _invitation_send(pk))
+
+
+@transaction.atomic
+def physician_invite(
+    *,
+    email: str,
+    name: str,
+    actor,
+    specialties: list[str] | tuple[str, ...] = (),
+    licence_number: str = "",
+    jurisdiction: str = "",
+    cohort: Cohort | None = None,
+    role: str = CohortMembership.Role.REVIEWER,
+    resend: bool = False,
+) -> tuple[Physician, str]:
+    """Create or update a physician's account and invite them.
+
+    Returns the physician and what happened: "created", "updated" or "unchanged". A new account
+    gets an invitation e-mail (after commit); an existing one only when `resend` is set and the
+    invitation is still pending. Specialty codes must exist (the CSV import checks them first).
+    """
+    email = email.strip().lower()
+    first, last = _split_name(name)
+    codes = sorted(set(specialties))
+    found = list(Specialty.objects.filter(code__in=codes))
+    missing = sorted(set(codes) - {s.code for s in found})
+    if missing:
+        raise DomainError(f"unknown specialty {missing[0]!r}", field="specialties")
+    user = User.objects.select_for_update().filter(username=email).first()
+    created_user = user is None
+    if user is None:
+        user = User(username=email, email=email, first_name=first, last_name=last)
+        user.set_unusable_password()
+        user.save()
+    physician = Physician.objects.filter(user=user).first()
+    if physician is not None:
+        physician.user = user  # one instance, so the snapshots see the name change
+    created = physician is None
+    if created:
+        physician = Physician.objects.create(
+            user=user,
+            licence_number=licence_number,
+            licence_jurisdiction=jurisdiction,
+        )
+        physician.specialties.set(found)
+        audit_record(
+            actor=actor, action="physician.created", obj=physician, after=_snapshot(physician)
+        )
+        outcome = "created"
+    else:
+        before = _snapshot(physician)
+        if (user.first_name, user.last_name, user.email) != (first, last, email):
+            user.first_name, user.last_name, user.email = first, last, email
+            user.save(update_fields=["first_name", "last_name", "email"])
+        if (physician.licence_number, physician.licence_jurisdiction) != (
+            licence_number,
+            jurisdiction,
+        ):
+            physician.licence_number = licence_number
+            physician.licence_jurisdiction = jurisdiction
+            physician.save(update_fields=["licence_number", "licence_jurisdiction"])
+        if before["specialties"] != codes:
+            physician.specialties.set(found)
+        old, new = _diff(before, _snapshot(physician))
+        outcome = "updated" if new else "unchanged"
+        if new:
+            audit_record(
+                actor=actor, action="physician.updated", obj=physician, before=old, after=new
+            )
+    if cohort is not None and cohort_member_add(
+        cohort=cohort, physician=physician, role=role, actor=actor
+    ):
+        outcome = "updated" if outcome == "unchanged" else outcome
+    pending = physician.status == Physician.Status.INVITED and not user.has_usable_password()
+    if pending and (created or created_user or resend):
+        _invitation_queue(physician, actor)
+    return physician, outcome
+
+
+@transaction.atomic
+def invitation_accept(
+    *, physician: Physician, password: str, name: str, years_in_practice: int | None
+) -> Physician:
+    """The invited physician sets a password and confirms their details; they become active.
+
+    Verification stays as an admin set it: reviewing needs it (Physician.can_review).
+    """
+    physician = Physician.objects.select_for_update().select_related("user").get(pk=physician.pk)
+    if physician.status != Physician.Status.INVITED or physician.user.has_usable_password():
+        raise DomainError("This invitation has already been used.", code="used")
+    user = physician.user
+    before = _snapshot(physician)
+    user.first_name, user.last_name = _split_name(name)
+    user.set_password(password)
+    user.save(update_fields=["first_name", "last_name", "password"])
+    physician.years_in_practice = years_in_practice
+    physician.status = Physician.Status.ACTIVE
+    physician.save(update_fields=["years_in_practice", "status"])
+    old, new = _diff(before, _snapshot(physician))
+    audit_record(
+        actor=user,
+        action="physician.invitation_accepted",
+        obj=physician,
+        before=old,
+        after={**new, "years_in_practice": years_in_practice},
+    )
+    return physician
+
+
+# --- the CSV import ---------------------------------------------------------------------------
+
+
+@dataclass
+class PhysicianRow:
+    line: int
+    email: str
+    name: str
+    specialties: list[str]
+    licence_number: str
+    jurisdiction: str
+    cohort: str
+    role: str
+
+
+@dataclass
+class PhysiciansImportResult:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    cohorts_created: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        text = f"{self.created} created, {self.updated} updated, {self.unchanged} unchanged"
+        if self.cohorts_created:
+            text += "; new cohorts: " + ", ".join(self.cohorts_created)
+        return text + "."
+
+
+def _row_check(record, errors: ErrorCollector, codes: set[str]) -> PhysicianRow | None:
+    data, line = record.data, record.line
+    if not check_field_sizes(data, line=line, errors=errors):
+        return None
+    values = {k: (data.get(k) or "").strip() for k in CSV_COLUMNS}
+    ok = True
+    email = values["email"].lower()
+    if not email:
+        errors.add("is required", field="email", line=line, code="required")
+        ok = False
+    else:
+        try:
+            validate_email(email)
+        except ValidationError:
+            errors.add(f"is not a valid e-mail address: {email!r}", field="email", line=line)
+            ok = False
+    if not values["name"]:
+        errors.add("is required", field="name", line=line, code="required")
+        ok = False
+    specialties = [c.strip() for c in values["specialties"].split(";") if c.strip()]
+    for code in specialties:
+        if code not in codes:
+            close = difflib.get_close_matches(code, sorted(codes), n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            errors.add(
+                f"unknown specialty {code!r}{hint}", field="specialties", line=line, code="unknown"
+            )
+            ok = False
+    role = values["role"].lower() or CohortMembership.Role.REVIEWER
+    if role not in ROLES:
+        errors.add(f"must be reviewer or lead, got {values['role']!r}", field="role", line=line)
+        ok = False
+    if values["licence_number"] and not values["jurisdiction"]:
+        errors.add(
+            "is required when a licence number is given",
+            field="jurisdiction",
+            line=line,
+            code="required",
+        )
+        ok = False
+    if values["cohort"] and not slugify(values["cohort"]):
+        errors.add(
+            f"cannot be made into a cohort slug: {values['cohort']!r}", field="cohort", line=line
+        )
+        ok = False
+    if not ok:
+        return None
+    return PhysicianRow(
+        line,
+        email,
+        " ".join(values["name"].split()),
+        sorted(set(specialties)),
+        values["licence_number"],
+        values["jurisdiction"],
+        values["cohort"],
+        role,
+    )
+
+
+def _rows_cross_check(rows: list[PhysicianRow], errors: ErrorCollector) -> None:
+    """Repeated people must agree; a licence belongs to one person, here and in the database."""
+    first_row: dict[str, PhysicianRow] = {}
+    seen_cohort: dict[tuple[str, str], int] = {}
+    licences: dict[tuple[str, str], PhysicianRow] = {}
+    for row in rows:
+        earlier = first_row.setdefault(row.email, row)
+        if earlier is not row:
+            for name in ("name", "specialties", "licence_number", "jurisdiction"):
+                if getattr(row, name) != getattr(earlier, name):
+                    errors.add(
+                        f"differs from line {earlier.line} for {row.email}",
+                        field=name,
+                        line=row.line,
+                        code="conflict",
+                    )
+        key = (row.email, slugify(row.cohort))
+        if key in seen_cohort:
+            errors.add(
+                f"{row.email} is already in this cohort on line {seen_cohort[key]}",
+                field="cohort",
+                line=row.line,
+                code="duplicate",
+            )
+        seen_cohort.setdefault(key, row.line)
+        if row.licence_number:
+            lic = (row.jurisdiction, row.licence_number)
+            other = licences.setdefault(lic, row)
+            if other.email != row.email:
+                errors.add(
+                    f"is also given to {other.email} on line {other.line}",
+                    field="licence_number",
+                    line=row.line,
+                    code="duplicate",
+                )
+    wanted = {(r.jurisdiction, r.licence_number): r for r in rows if r.licence_number}
+    if wanted:
+        holders = Physician.objects.filter(licence_number__in={k[1] for k in wanted}).values_list(
+            "licence_jurisdiction", "licence_number", "user__username"
+        )
+        for jurisdiction, number, username in holders:
+            row = wanted.get((jurisdiction, number))
+            if row is not None and username != row.email:
+                errors.add(
+                    f"{jurisdiction} {number} belongs to another physician ({username})",
+                    field="licence_number",
+                    line=row.line,
+                    code="conflict",
+                )
+
+
+@transaction.atomic
+def physicians_import(
+    *,
+    source: str | bytes | IO,
+    actor,
+    filename: str | None = None,
+    resend: bool = False,
+    progress: Callable[[int], Any] | None = None,
+) -> PhysiciansImportResult:
+    """Create or update physicians from a CSV; nothing is written unless every row is valid."""
+    codes = set(Specialty.objects.values_list("code", flat=True))
+    rows: list[PhysicianRow] = []
+    with open_source(source, name=filename, on_read=progress) as src:
+        errors = ErrorCollector(file=src.name)
+        header_checked = False
+        for record in iter_csv(src.stream, errors=errors):
+            if not header_checked:
+                header_checked = True
+                missing = [c for c in CSV_COLUMNS if c not in record.data]
+                extra = [c for c in record.data if c not in CSV_COLUMNS]
+                if missing or extra:
+                    problem = (
+                        f"is missing column(s) {', '.join(missing)}"
+                        if missing
+                        else f"has unknown column(s) {', '.join(extra)}"
+                    )
+                    errors.add(
+                        f"{problem}; expected {','.join(CSV_COLUMNS)}", line=1, code="header"
+                    )
+                    break
+            row = _row_check(record, errors, codes)
+            if row is not None:
+                rows.append(row)
+            if errors.full:
+                break
+        if not errors:
+            _rows_cross_check(rows, errors)
+        errors.raise_if_any()
+    result = PhysiciansImportResult()
+    rank = {"unchanged": 0, "updated": 1, "created": 2}
+    per_email: dict[str, str] = {}
+    cohorts: dict[str, Cohort] = {}
+    for row in rows:
+        cohort = None
+        if row.cohort:
+            if row.cohort not in cohorts:
+                cohorts[row.cohort] = _cohort_for(row.cohort, actor, result)
+            cohort = cohorts[row.cohort]
+        _, outcome = physician_invite(
+            email=row.email,
+            name=row.name,
+            specialties=row.specialties,
+            licence_number=row.licence_number,
+            jurisdiction=row.jurisdiction,
+            cohort=cohort,
+            role=row.role,
+            actor=actor,
+            resend=resend and row.email not in per_email,
+        )
+        per_email[row.email] = max(outcome, per_email.get(row.email, outcome), key=rank.get)
+    for outcome in per_email.values():
+        setattr(result, outcome, getattr(result, outcome) + 1)
+    return result
+
+
+def _cohort_for(label: str, actor, result: PhysiciansImportResult) -> Cohort:
+    """The cohort a CSV names, by slug or name; created if new."""
+    slug = slugify(label)
+    cohort = (
+        Cohort.objects.filter(slug__in={label, slug}).first()
+        or Cohort.objects.filter(name__iexact=label).first()
+    )
+    if cohort is None:
+        cohort = Cohort.objects.create(slug=slug, name=label)
+        audit_record(
+            actor=actor, action="cohort.created", obj=cohort, after={"slug": slug, "name": label}
+        )
+        result.cohorts_created.append(label)
+    return cohort
+
+
+# --- credentials and status -------------------------------------------------------------------
+
+
+@transaction.atomic
+def physician_verify(
+    *,
+    physician: Physician,
+    actor,
+    note: str = "",
+    licence_number: str | None = None,
+    jurisdiction: str | None = None,
+) -> Physician:
+    """Record that an admin checked the licence. Idempotent for an unchanged, verified licence."""
+    physician = Physician.objects.select_for_update().get(pk=physician.pk)
+    number = physician.licence_number if licence_number is None else licence_number.strip()
+    where = physician.licence_jurisdiction if jurisdiction is None else jurisdiction.strip()
+    if not number or not where:
+        raise DomainError(
+            "a licence number and jurisdiction are needed to verify a physician",
+            field="licence_number",
+            code="required",
+        )
+    taken = Physician.objects.filter(licence_number=number, licence_jurisdiction=where).exclude(
+        pk=physician.pk
+    )
+    if taken.exists():
+        raise DomainError(
+            f"{where} {number} belongs to another physician",
+            field="licence_number",
+            code="conflict",
+        )
+    unchanged = (physician.licence_number, physician.licence_jurisdiction) == (number, where)
+    if physician.verification == Physician.Verification.VERIFIED and unchanged:
+        return physician
+    before = {
+        "verification": physician.verification,
+        "licence_number": physician.licence_number,
+        "jurisdiction": physician.licence_jurisdiction,
+    }
+    physician.licence_number, physician.licence_jurisdiction = number, where
+    physician.verification = Physician.Verification.VERIFIED
+    physician.verified_by = actor
+    physician.verified_at = timezone.now()
+    physician.verification_note = note
+    physician.save()
+    audit_record(
+        actor=actor,
+        action="physician.verified",
+        obj=physician,
+        before=before,
+        after={
+            "verification": "verified",
+            "licence_number": number,
+            "jurisdiction": where,
+            "note": note,
+        },
+    )
+    return physician
+
+
+@transaction.atomic
+def physician_suspend(*, physician: Physician, actor, reason: str) -> Physician:
+    """Stop a physician from reviewing (their account stays; can_review becomes false)."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError("is required to suspend a physician", field="reason", code="required")
+    updated = (
+        Physician.objects.filter(pk=physician.pk)
+        .exclude(status="suspended")
+        .update(status=Physician.Status.SUSPENDED, status_reason=reason)
+    )
+    physician.refresh_from_db()
+    if updated:
+        audit_record(
+            actor=actor,
+            action="physician.suspended",
+            obj=physician,
+            after={"status": "suspended", "reason": reason},
+        )
+    return physician
+
+
+@transaction.atomic
+def physician_reinstate(*, physician: Physician, actor, note: str = "") -> Physician:
+    """Lift a suspension: active again, or invited if they never set a password."""
+    physician = Physician.objects.select_for_update().select_related("user").get(pk=physician.pk)
+    if physician.status != Physician.Status.SUSPENDED:
+        return physician
+    accepted = physician.user.has_usable_password()
+    physician.status = Physician.Status.ACTIVE if accepted else Physician.Status.INVITED
+    physician.status_reason = note
+    physician.save(update_fields=["status", "status_reason"])
+    audit_record(
+        actor=actor,
+        action="physician.reinstated",
+        obj=physician,
+        before={"status": "suspended"},
+        after={"status": physician.status, "note": note},
+    )
+    return physician
+
+
+@transaction.atomic
+def cohort_member_add(
+    *, cohort: Cohort, physician: Physician, actor, role: str = CohortMembership.Role.REVIEWER
+) -> bool:
+    """Add a physician to a cohort or change their role; True if anything changed."""
+    if role not in ROLES:
+        raise DomainError(f"must be reviewer or lead, got {role!r}", field="role")
+    membership, created = CohortMembership.objects.get_or_create(
+        cohort=cohort, physician=physician, defaults={"role": role}
+    )
+    if created:
+        audit_record(
+            actor=actor,
+            action="cohort.member_added",
+            obj=membership,
+            after={"cohort": cohort.slug, "physician": physician.user.email, "role": role},
+        )
+        return True
+    if membership.role != role:
+        old = membership.role
+        membership.role = role
+        membership.save(update_fields=["role"])
+        audit_record(
+            actor=actor,
+            action="cohort.member_role_changed",
+            obj=membership,
+            before={"role": old},
+            after={"role": role},
+        )
+        return True
+    return False
+
+
+@transaction.atomic
+def cohort_member_remove(*, cohort: Cohort, physician: Physician, actor) -> bool:
+    membership = CohortMembership.objects.filter(cohort=cohort, physician=physician).first()
+    if membership is None:
+        return False
+    audit_record(
+        actor=actor,
+        action="cohort.member_removed",
+        obj=membership,
+        before={"cohort": cohort.slug, "physician": physician.user.email, "role": membership.role},
+    )
+    membership.delete()
+    return True
