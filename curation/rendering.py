@@ -1,0 +1,89 @@
+"""Markdown for sample text and guidelines: raw HTML is shown as text, the output is sanitised.
+
+Sample text comes from imports nobody on our side wrote, so two layers keep it inert:
+Markdown's raw-HTML handling is switched off (``<script>`` in a message is displayed, escaped,
+as the characters the model or patient typed), and the produced HTML then goes through nh3 with
+a short allow-list of tags, attributes and URL schemes.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any
+
+import markdown
+import nh3
+from django.utils.safestring import SafeString, mark_safe
+
+ALLOWED_TAGS = {
+    "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "dl", "dt", "em", "h1", "h2",
+    "h3", "h4", "h5", "h6", "hr", "i", "img", "ins", "kbd", "li", "ol", "p", "pre", "s", "strong",
+    "sub", "sup", "table", "tbody", "td", "th", "thead", "tr", "ul",
+}  # fmt: skip
+ALLOWED_ATTRIBUTES = {
+    "a": {"href", "title"},
+    "img": {"src", "alt", "title"},
+    "ol": {"start"},
+    "td": {"align"},
+    "th": {"align"},
+}
+URL_SCHEMES = {"http", "https", "mailto"}
+IMAGE_DATA_URL = re.compile(r"^data:image/(png|jpeg|gif|webp);base64,[A-Za-z0-9+/=\s]+$")
+_WORD = re.compile(r"\S+")
+
+
+def _markdown() -> markdown.Markdown:
+    md = markdown.Markdown(extensions=["sane_lists", "fenced_code", "tables", "nl2br"])
+    # Raw HTML is text here: without these two stages Markdown passes tags through untouched.
+    md.preprocessors.deregister("html_block")
+    md.inlinePatterns.deregister("html")
+    return md
+
+
+def markdown_render(text: str | None) -> SafeString:
+    """Markdown to HTML that is safe to put in a page."""
+    if not text:
+        return mark_safe("")  # noqa: S308 - empty
+    html = _markdown().convert(str(text))
+    clean = nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes=URL_SCHEMES,
+        link_rel="noopener noreferrer nofollow",
+    )
+    return mark_safe(clean)  # noqa: S308 - sanitised by nh3 just above
+
+
+def words_count(text: str | None) -> int:
+    return len(_WORD.findall(text or ""))
+
+
+def image_url_safe(url: Any) -> str | None:
+    """An image URL a page may load: http(s), site-relative, or an inline raster data URL."""
+    if not isinstance(url, str):
+        return None
+    url = url.strip()
+    lowered = url.lower()
+    if lowered.startswith(("https://", "http://")):
+        return url
+    if url.startswith("/") and not url.startswith("//"):
+        return url
+    if IMAGE_DATA_URL.match(url):
+        return url
+    return None
+
+
+def sample_images(images: Iterable[Any] | None) -> list[dict[str, str]]:
+    """Normalise a sample's ``images`` (URLs, or objects with url/src and alt) for the page."""
+    out: list[dict[str, str]] = []
+    for position, image in enumerate(images or [], start=1):
+        if isinstance(image, dict):
+            url = image_url_safe(image.get("url") or image.get("src"))
+            alt = str(image.get("alt") or image.get("caption") or "")
+        else:
+            url, alt = image_url_safe(image), ""
+        if url:
+            out.append({"url": url, "alt": alt or f"Image {position} attached to the sample"})
+    return out

@@ -1,0 +1,338 @@
+/* Review page: keyboard shortcuts, a live word diff of the correction, and draft autosave.
+ * Plain JavaScript, no dependencies; the form works without it (plain POST). */
+(function () {
+  "use strict";
+
+  // ---- Word diff (Myers' O((N+M)D) algorithm over word and whitespace tokens) -------------
+
+  function tokenize(text) {
+    return text.match(/\s+|[^\s]+/g) || [];
+  }
+
+  /* Edit script turning a into b: a list of [op, token] with op "=", "-" or "+". */
+  function diffTokens(a, b, maxEdits) {
+    let start = 0;
+    while (start < a.length && start < b.length && a[start] === b[start]) start++;
+    let endA = a.length;
+    let endB = b.length;
+    while (endA > start && endB > start && a[endA - 1] === b[endB - 1]) {
+      endA--;
+      endB--;
+    }
+    const head = a.slice(0, start).map((t) => ["=", t]);
+    const tail = a.slice(endA).map((t) => ["=", t]);
+    const x0 = a.slice(start, endA);
+    const y0 = b.slice(start, endB);
+    const n = x0.length;
+    const m = y0.length;
+    const max = n + m;
+    const limit = Math.min(max, maxEdits || 4000);
+    const off = max + 1;
+    const v = new Int32Array(2 * max + 3);
+    const trace = [];
+    let found = -1;
+    for (let d = 0; d <= limit && found < 0; d++) {
+      trace.push(v.slice());
+      for (let k = -d; k <= d; k += 2) {
+        let x;
+        if (k === -d || (k !== d && v[off + k - 1] < v[off + k + 1])) x = v[off + k + 1];
+        else x = v[off + k - 1] + 1;
+        let y = x - k;
+        while (x < n && y < m && x0[x] === y0[y]) {
+          x++;
+          y++;
+        }
+        v[off + k] = x;
+        if (x >= n && y >= m) {
+          found = d;
+          break;
+        }
+      }
+    }
+    let middle;
+    if (found < 0) {
+      // Too different to be worth aligning: show it as replaced.
+      middle = x0.map((t) => ["-", t]).concat(y0.map((t) => ["+", t]));
+    } else {
+      middle = [];
+      let x = n;
+      let y = m;
+      for (let d = found; d >= 0; d--) {
+        const vd = trace[d];
+        const k = x - y;
+        const prevK =
+          k === -d || (k !== d && vd[off + k - 1] < vd[off + k + 1]) ? k + 1 : k - 1;
+        const prevX = vd[off + prevK];
+        const prevY = prevX - prevK;
+        while (x > prevX && y > prevY) {
+          middle.push(["=", x0[x - 1]]);
+          x--;
+          y--;
+        }
+        if (d > 0) {
+          if (x === prevX) middle.push(["+", y0[y - 1]]);
+          else middle.push(["-", x0[x - 1]]);
+        }
+        x = prevX;
+        y = prevY;
+      }
+      middle.reverse();
+    }
+    return head.concat(middle, tail);
+  }
+
+  /* Runs of the same operation, with whitespace between two changes folded into them. */
+  function diffRuns(ops) {
+    const runs = [];
+    for (const [op, text] of ops) {
+      const last = runs[runs.length - 1];
+      if (last && last.op === op) last.text += text;
+      else runs.push({ op: op, text: text });
+    }
+    return runs;
+  }
+
+  function wordsIn(text) {
+    return (text.match(/[^\s]+/g) || []).length;
+  }
+
+  function renderDiff(container, summary, original, corrected) {
+    const runs = diffRuns(diffTokens(tokenize(original), tokenize(corrected)));
+    let added = 0;
+    let removed = 0;
+    const frag = document.createDocumentFragment();
+    for (const run of runs) {
+      let node;
+      if (run.op === "=") node = document.createTextNode(run.text);
+      else {
+        node = document.createElement(run.op === "+" ? "ins" : "del");
+        node.textContent = run.text;
+        if (run.op === "+") added += wordsIn(run.text);
+        else removed += wordsIn(run.text);
+      }
+      frag.appendChild(node);
+    }
+    container.replaceChildren(frag);
+    const changed = added || removed || original !== corrected;
+    container.hidden = !changed;
+    if (summary) {
+      summary.textContent = changed
+        ? `${added} word${added === 1 ? "" : "s"} added, ${removed} removed`
+        : "none";
+    }
+  }
+
+  window.RoundsDiff = { tokenize: tokenize, diffTokens: diffTokens, diffRuns: diffRuns };
+
+  // ---- The page --------------------------------------------------------------------------
+
+  const form = document.querySelector("[data-review-form]");
+  if (!form) return;
+  const correction = form.querySelector("[data-correction]");
+  const rationale = form.querySelector("#id_rationale");
+  const diffBox = form.querySelector("[data-diff]");
+  const diffSummary = form.querySelector("[data-diff-summary]");
+  const originalNode = document.getElementById("original-answer");
+  const original = originalNode ? JSON.parse(originalNode.textContent) : "";
+  const verdictGroup = form.querySelector("fieldset[data-verdict]");
+  const skipPanel = document.getElementById("skip-panel");
+  const skipForm = document.querySelector("[data-skip-form]");
+  const shortcuts = document.getElementById("shortcuts");
+  const statusNode = form.querySelector("[data-draft-status]");
+
+  // Live diff.
+  let diffQueued = false;
+  function refreshDiff() {
+    diffQueued = false;
+    if (correction && diffBox) renderDiff(diffBox, diffSummary, original, correction.value);
+  }
+  if (correction) {
+    correction.addEventListener("input", () => {
+      if (!diffQueued) {
+        diffQueued = true;
+        requestAnimationFrame(refreshDiff);
+      }
+    });
+    refreshDiff();
+  }
+
+  // Keyboard.
+  function isTyping(el) {
+    if (!el || !el.tagName) return false;
+    if (el.isContentEditable || el.tagName === "TEXTAREA" || el.tagName === "SELECT") return true;
+    return el.tagName === "INPUT" && !["radio", "checkbox", "button", "submit"].includes(el.type);
+  }
+
+  /* A radio group's one tab stop: its checked radio, else its first. */
+  function focusGroup(group) {
+    if (!group) return;
+    const input =
+      group.querySelector("input[type=radio]:checked") || group.querySelector("input[type=radio]");
+    if (input) input.focus({ preventScroll: false });
+  }
+
+  function choose(input) {
+    if (!input || input.disabled) return false;
+    input.checked = true;
+    input.focus();
+    input.dispatchEvent(new Event("change", { bubbles: true }));
+    return true;
+  }
+
+  function byHotkey(scope, key) {
+    return scope.querySelector(`input[type=radio][data-hotkey="${CSS.escape(key)}"]`);
+  }
+
+  function setVerdict(value) {
+    const input = form.querySelector(`input[name=verdict][value="${value}"]`);
+    if (!choose(input)) return;
+    // What the verdict requires comes next: a correction for revise, a rationale for reject.
+    if (value === "revise" && correction) correction.focus();
+    else if (value === "reject" && rationale) rationale.focus();
+  }
+
+  function openSkip() {
+    if (!skipPanel || !skipForm) return;
+    skipPanel.open = true;
+    focusGroup(skipForm.querySelector("fieldset"));
+    skipPanel.scrollIntoView({ block: "nearest" });
+  }
+
+  document.addEventListener("keydown", (event) => {
+    const target = event.target;
+    if ((event.ctrlKey || event.metaKey) && event.key === "Enter") {
+      event.preventDefault();
+      if (skipForm && skipForm.contains(target)) skipForm.requestSubmit();
+      else if (!form.querySelector("input:disabled")) form.requestSubmit();
+      return;
+    }
+    if (event.altKey || event.ctrlKey || event.metaKey) return;
+    if (isTyping(target)) {
+      if (event.key === "Escape") {
+        event.preventDefault();
+        if (skipForm && skipForm.contains(target)) focusGroup(skipForm.querySelector("fieldset"));
+        else focusGroup(verdictGroup);
+      }
+      return;
+    }
+    const key = event.key.length === 1 ? event.key.toLowerCase() : event.key;
+
+    if (skipForm && skipForm.contains(target)) {
+      if (/^[1-9]$/.test(key) && choose(byHotkey(skipForm, key))) event.preventDefault();
+      else if (key === "Enter" && target.type === "radio") {
+        event.preventDefault();
+        skipForm.requestSubmit();
+      } else if (key === "Escape") {
+        skipPanel.open = false;
+        focusGroup(form.querySelector("fieldset.criterion"));
+      }
+      return;
+    }
+
+    const group = target.closest ? target.closest("fieldset.criterion") : null;
+    if (group && form.contains(group)) {
+      if (key === "Enter") {
+        event.preventDefault(); // submitting takes Ctrl+Enter, never a stray Enter
+        return;
+      }
+      const input = byHotkey(group, key);
+      if (input) {
+        event.preventDefault();
+        if (group === verdictGroup) setVerdict(input.value);
+        else choose(input);
+        return;
+      }
+    }
+    const verdicts = { a: "accept", v: "revise", r: "reject" };
+    if (verdicts[key]) {
+      event.preventDefault();
+      setVerdict(verdicts[key]);
+    } else if (key === "s" && skipForm) {
+      event.preventDefault();
+      openSkip();
+    } else if (key === "?" && shortcuts) {
+      event.preventDefault();
+      shortcuts.open = !shortcuts.open;
+    }
+  });
+
+  // Start where the work is: the first criterion with an error, else the first one.
+  const firstError = form.querySelector("fieldset.has-error");
+  const summaryBox = document.getElementById("error-summary");
+  if (firstError) focusGroup(firstError);
+  else if (summaryBox) summaryBox.focus();
+  else if (!document.querySelector("input[type=radio]:disabled")) {
+    const first = form.querySelector("fieldset.criterion input[type=radio]");
+    const group = first && first.closest("fieldset");
+    const checked = group && group.querySelector("input:checked");
+    (checked || first)?.focus({ preventScroll: true });
+  }
+
+  // Draft autosave: a second after the last change, and at once when the tab is hidden.
+  const draftUrl = form.dataset.draftUrl;
+  if (!draftUrl) return;
+  const csrf = form.querySelector("[name=csrfmiddlewaretoken]").value;
+  let timer = null;
+  let submitted = false;
+
+  function snapshot() {
+    const data = new FormData(form);
+    const grades = {};
+    for (const [name, value] of data) {
+      if (name.startsWith("grade_")) grades[name.slice(6)] = value;
+    }
+    return JSON.stringify({
+      grades: grades,
+      verdict: data.get("verdict") || "",
+      corrected_answer: data.get("corrected_answer") || "",
+      rationale: data.get("rationale") || "",
+    });
+  }
+  let saved = snapshot();
+
+  function say(text) {
+    if (statusNode) statusNode.textContent = text;
+  }
+
+  function save(keepalive) {
+    clearTimeout(timer);
+    timer = null;
+    if (submitted) return;
+    const body = snapshot();
+    if (body === saved) return;
+    fetch(draftUrl, {
+      method: "POST",
+      body: body,
+      keepalive: !!keepalive,
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": csrf },
+    })
+      .then((response) => {
+        if (response.ok) {
+          saved = body;
+          const now = new Date();
+          say(`Draft saved at ${now.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })}`);
+        } else {
+          say(`Draft not saved (the server answered ${response.status}).`);
+        }
+      })
+      .catch(() => say("Draft not saved: the connection seems down; it will retry."));
+  }
+
+  function schedule() {
+    clearTimeout(timer);
+    timer = setTimeout(save, 800);
+  }
+  form.addEventListener("input", schedule);
+  form.addEventListener("change", schedule);
+  form.addEventListener("submit", () => {
+    submitted = true;
+    clearTimeout(timer);
+  });
+  document.addEventListener("visibilitychange", () => {
+    if (document.visibilityState === "hidden" && timer) save(true);
+  });
+  window.addEventListener("pagehide", () => {
+    if (timer) save(true);
+  });
+})();
