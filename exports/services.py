@@ -7,6 +7,7 @@ import hashlib
 import logging
 import os
 import secrets
+import shutil
 import time
 from collections.abc import Callable
 
@@ -175,10 +176,11 @@ def export_build(
     export = _claim(export_id, stale_after)
     if export is None:
         return Export.objects.get(pk=export_id)
-    storage.discard_work(export_id=export.pk)
-    workdir = storage.work_dir(export_id=export.pk, attempt=export.attempt)
     heartbeat = _Heartbeat(export, progress)
+    workdir = None
     try:
+        storage.discard_work(export_id=export.pk)
+        workdir = storage.work_dir(export_id=export.pk, attempt=export.attempt)
         result = dataset_build(export=export, workdir=workdir, progress=heartbeat)
         manifest = manifest_build(
             export=export, files=result.files, row_count=result.row_count, stats=result.stats
@@ -210,9 +212,8 @@ def export_build(
 
 
 def _discard(workdir) -> None:
-    import shutil
-
-    shutil.rmtree(workdir, ignore_errors=True)
+    if workdir is not None:
+        shutil.rmtree(workdir, ignore_errors=True)
 
 
 def _publish(export: Export, workdir, files: list[dict], manifest: dict) -> None:

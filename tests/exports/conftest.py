@@ -1,4 +1,4 @@
-"""A project whose samples cover every way a label ends: accepted, revised, rejected, adjudicated."""
+"""A project whose samples end every way a label can: accepted, revised, rejected, adjudicated."""
 
 from __future__ import annotations
 
@@ -32,8 +32,18 @@ def review(sample, physician, verdict, *, correction="", grades=None, is_model=F
     )
 
 
-def settled(project, external_id, *, verdict, source="consensus", answer="", grades=None,
-            code="cardiology", settled_at=SETTLED_AT, **extra):
+def settled(
+    project,
+    external_id,
+    *,
+    verdict,
+    source="consensus",
+    answer="",
+    grades=None,
+    code="cardiology",
+    settled_at=SETTLED_AT,
+    **extra,
+):
     return SampleFactory(
         project=project,
         external_id=external_id,

@@ -1,0 +1,176 @@
+"""REST for training pipelines: list, create, poll and download exports."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.authentication import SessionAuthentication
+from rest_framework.negotiation import DefaultContentNegotiation
+from rest_framework.pagination import LimitOffsetPagination
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from core.authentication import ApiTokenAuthentication
+from core.errors import DomainError
+
+from . import selectors, services
+from .authentication import PipelineTokenAuthentication
+from .downloads import data_file_response, side_file_response
+from .models import DatasetFormat, Export, FileFormat
+from .permissions import CanUseExports, token_of
+from .serializers import ExportCreateInput, ExportOutput
+
+
+class IgnoreFormatParameter(DefaultContentNegotiation):
+    """`?format=` names a dataset format here (sft, preference, graded), not a renderer."""
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        renderer = renderers[0]
+        return renderer, renderer.media_type
+
+
+class ExportApi(APIView):
+    """What every export endpoint shares: pipeline tokens welcome, JSON only."""
+
+    pipeline_tokens_allowed = True
+    authentication_classes = [
+        ApiTokenAuthentication,
+        PipelineTokenAuthentication,
+        SessionAuthentication,
+    ]
+    permission_classes = [CanUseExports]
+    renderer_classes = [JSONRenderer]
+    content_negotiation_class = IgnoreFormatParameter
+
+    def actor(self) -> dict:
+        return {"user": self.request.user, "token": token_of(self.request)}
+
+
+FORMAT_PARAM = OpenApiParameter("format", str, enum=DatasetFormat.values, required=False)
+FILE_FORMAT_PARAM = OpenApiParameter("file_format", str, enum=FileFormat.values, required=False)
+SPLIT_PARAM = OpenApiParameter(
+    "split", str, enum=["train", "validation"], required=False, description="Default: train."
+)
+
+
+class ExportListCreateApi(ExportApi):
+    @extend_schema(
+        operation_id="exports_list",
+        parameters=[
+            OpenApiParameter("project", str, description="Project slug."),
+            FORMAT_PARAM,
+            FILE_FORMAT_PARAM,
+            OpenApiParameter("status", str, enum=Export.Status.values),
+        ],
+        responses=ExportOutput(many=True),
+    )
+    def get(self, request):
+        exports = selectors.exports_for_actor(**self.actor())
+        params = request.query_params
+        if params.get("project"):
+            exports = exports.filter(project__slug=params["project"])
+        for field in ("format", "file_format", "status"):
+            if params.get(field):
+                exports = exports.filter(**{field: params[field]})
+        paginator = LimitOffsetPagination()
+        page = paginator.paginate_queryset(exports.order_by("-created_at", "-id"), request, self)
+        data = ExportOutput(page, many=True, context={"request": request}).data
+        return paginator.get_paginated_response(data)
+
+    @extend_schema(
+        operation_id="exports_create",
+        request=ExportCreateInput,
+        responses={202: ExportOutput},
+        description="Queues a build; poll the returned URL (also in the Location header).",
+    )
+    def post(self, request):
+        payload = ExportCreateInput(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        project = selectors.project_for_actor(**self.actor(), slug=data["project"])
+        export = services.export_create(
+            actor=request.user,
+            project=project,
+            format=data["format"],
+            file_format=data["file_format"],
+            filters=request.data.get("filters") or {},
+            split=data.get("split"),
+            token=token_of(request),
+        )
+        body = ExportOutput(export, context={"request": request}).data
+        return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": body["url"]})
+
+
+class ExportDetailApi(ExportApi):
+    @extend_schema(operation_id="exports_retrieve", responses=ExportOutput)
+    def get(self, request, export_id: int):
+        export = selectors.export_for_actor(**self.actor(), export_id=export_id)
+        return Response(ExportOutput(export, context={"request": request}).data)
+
+
+class ExportDownloadApi(ExportApi):
+    @extend_schema(
+        operation_id="exports_download",
+        parameters=[SPLIT_PARAM],
+        responses={
+            (200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY),
+            (206, "application/octet-stream"): OpenApiResponse(
+                OpenApiTypes.BINARY, description="The requested byte range."
+            ),
+            304: OpenApiResponse(description="If-None-Match matched the ETag (SHA-256)."),
+            416: OpenApiResponse(description="The range is outside the file."),
+        },
+        description="Streams the data file. ETag is the file's SHA-256; Range resumes.",
+    )
+    def get(self, request, export_id: int):
+        export = selectors.export_for_actor(**self.actor(), export_id=export_id)
+        return data_file_response(request, export, request.query_params.get("split"))
+
+
+class ExportManifestApi(ExportApi):
+    @extend_schema(operation_id="exports_manifest", responses={200: OpenApiTypes.OBJECT})
+    def get(self, request, export_id: int):
+        export = selectors.export_for_actor(**self.actor(), export_id=export_id)
+        return side_file_response(request, export, "manifest.json")
+
+
+class ExportCardApi(ExportApi):
+    @extend_schema(
+        operation_id="exports_card",
+        responses={(200, "text/markdown"): OpenApiResponse(OpenApiTypes.STR)},
+        description="The Hugging Face dataset card (README.md).",
+    )
+    def get(self, request, export_id: int):
+        export = selectors.export_for_actor(**self.actor(), export_id=export_id)
+        return side_file_response(request, export, "README.md")
+
+
+class ProjectLatestExportApi(ExportApi):
+    @extend_schema(
+        operation_id="projects_exports_latest",
+        parameters=[
+            OpenApiParameter("format", str, enum=DatasetFormat.values, required=True),
+            FILE_FORMAT_PARAM,
+        ],
+        responses=ExportOutput,
+        description="The newest built export of a project in a format.",
+    )
+    def get(self, request, slug: str):
+        wanted = request.query_params.get("format") or ""
+        if wanted not in DatasetFormat.values:
+            raise DomainError(
+                f"must be one of {', '.join(DatasetFormat.values)}, got {wanted!r}", field="format"
+            )
+        export = selectors.export_latest(
+            **self.actor(),
+            slug=slug,
+            format=wanted,
+            file_format=request.query_params.get("file_format"),
+        )
+        body = ExportOutput(export, context={"request": request}).data
+        return Response(
+            body, headers={"Content-Location": reverse("api-export-detail", args=[export.pk])}
+        )
