@@ -111,6 +111,8 @@ class ErrorCollector:
         shown = len(self.details)
         if self.total > shown:
             summary = f"{self.total} errors (the first {shown} are listed); nothing was imported."
+        elif self.full:
+            summary = f"{shown} errors or more (listing stops at {shown}); nothing was imported."
         elif shown == 1:
             summary = f"{self.details[0]} (nothing was imported)"
         else:
