@@ -64,6 +64,24 @@ class SampleAdmin(admin.ModelAdmin):
     list_select_related = ("project", "specialty")
     readonly_fields = ("content_hash", "created_at", "updated_at")
     show_full_result_count = False
+    actions = ["release_from_quarantine", "redact_identifiers"]
+
+    @admin.action(description="Release from quarantine (reviewed: no patient identifiers)")
+    def release_from_quarantine(self, request, queryset):
+        from .services.samples import sample_release
+
+        samples = list(queryset.filter(quarantined=True))
+        for sample in samples:
+            sample_release(sample=sample, actor=request.user, note="Released in the admin.")
+        self.message_user(request, f"{len(samples)} sample(s) released from quarantine.")
+
+    @admin.action(description="Redact detected identifiers (released if none remain)")
+    def redact_identifiers(self, request, queryset):
+        from .services.samples import sample_redact
+
+        samples = [sample_redact(sample=s, actor=request.user) for s in queryset]
+        held = sum(s.quarantined for s in samples)
+        self.message_user(request, f"{len(samples)} sample(s) redacted; {held} still quarantined.")
 
 
 @admin.register(Assignment)

@@ -77,6 +77,14 @@ class ConsensusLabel(models.Model):
     verdict_confidence = models.FloatField()
     min_confidence = models.FloatField()
     n_reviews = models.PositiveSmallIntegerField()
+    answer_from = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Whose correction the consensus takes when its verdict is revise.",
+    )
 
     class Meta:
         indexes = [models.Index(fields=["project", "min_confidence"], name="consensus_project")]

@@ -1,0 +1,337 @@
+"""Everything one agreement run computes, from rating arrays to JSON-ready figures.
+
+`build(dataset)` is pure numpy: the service reads the rows, this module computes the statistics,
+the physician table, the model-grader comparison and the consensus, and the service stores them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .alpha import alpha_with_interval
+from .consensus import Consensus, consensus, leave_one_out
+from .f1 import balanced_f1, pairwise_balanced_f1
+from .kappa import cohen_kappa, fleiss_kappa, pairwise_cohen
+from .matrix import Ratings, value_counts
+
+MIN_SHARED = 20
+BINARY_KINDS = ("binary", "points")
+
+
+@dataclass(frozen=True)
+class Item:
+    """One graded item: a rubric criterion, or the verdict."""
+
+    key: str
+    label: str
+    kind: str  # binary | ordinal | nominal | points | verdict
+    categories: list  # the JSON value of each code, in order
+    axis: str = ""
+
+    @property
+    def scale(self) -> bool:
+        return self.kind == "ordinal"
+
+    @property
+    def levels(self) -> tuple[str, ...]:
+        return ("ordinal", "interval") if self.scale else ("nominal",)
+
+
+@dataclass
+class Dataset:
+    items: list[Item]
+    sample: np.ndarray  # per review row: sample index 0..n_samples-1
+    rater: np.ndarray  # per review row: rater index
+    codes: np.ndarray  # rows x len(items): code, -1 missing / not applicable
+    is_model: np.ndarray  # per row
+    n_samples: int
+    n_raters: int
+    time_ms: np.ndarray  # per row, NaN unknown
+    day: np.ndarray  # per row, day number of submission
+    sample_specialty: np.ndarray  # per sample, -1 none
+    specialties: list[str]
+    rater_cohorts: np.ndarray  # n_raters x n_cohorts, bool
+    cohorts: list[str]
+    gold: np.ndarray | None = None  # n_samples x len(items) codes, -1 where no reference
+    method: str = "dawid_skene"
+    n_boot: int = 1000
+    seed: int = 20240601
+
+
+@dataclass
+class Outcome:
+    figures: dict
+    physicians: list[dict]
+    model_graders: list[dict]
+    consensus_values: np.ndarray  # n_samples x len(items)
+    consensus_confidence: np.ndarray  # n_samples x len(items)
+    physician_reviews: np.ndarray  # per sample
+    answer_from: np.ndarray  # per sample: rater whose correction a "revise" consensus takes
+    extra: dict = field(default_factory=dict)
+
+
+def _r(value, digits: int = 6):
+    if value is None:
+        return None
+    value = float(value)
+    return None if np.isnan(value) else round(value, digits)
+
+
+def _summary(values: np.ndarray) -> dict:
+    values = values[~np.isnan(values)]
+    if not values.size:
+        return {"n_pairs": 0, "mean": None, "median": None, "min": None, "max": None}
+    return {
+        "n_pairs": int(values.size),
+        "mean": _r(values.mean()),
+        "median": _r(np.median(values)),
+        "min": _r(values.min()),
+        "max": _r(values.max()),
+    }
+
+
+def _alpha_block(ratings: Ratings, item: Item, ds: Dataset, *, full: bool) -> dict:
+    counts = value_counts(ratings)
+    out: dict = {}
+    numeric = _numeric(item)
+    for level in item.levels:
+        result = alpha_with_interval(
+            counts,
+            level,
+            numeric if level == "interval" else None,
+            n_boot=ds.n_boot if full else max(200, ds.n_boot // 5),
+            seed=ds.seed,
+        )
+        out[level] = {k: _r(v) if isinstance(v, float) else v for k, v in result.as_dict().items()}
+    main = out[item.levels[0]]
+    out["alpha"] = main["alpha"]
+    out["ci_low"], out["ci_high"] = main["ci_low"], main["ci_high"]
+    out["n_items"] = main["n_items"]
+    out["n_single_rated_left_out"] = main["n_single_rated_left_out"]
+    out["observed_agreement"] = main["observed_agreement"]
+    out["note"] = main["note"]
+    if not full:
+        return out
+    kappa, why = fleiss_kappa(counts)
+    out["fleiss_kappa"] = _r(kappa)
+    out["fleiss_note"] = why
+    weightings = (None, "linear", "quadratic") if item.scale else (None,)
+    cohen = {}
+    for weights in weightings:
+        pairs = pairwise_cohen(ratings, weights, min_shared=MIN_SHARED)
+        cohen[weights or "unweighted"] = _summary(pairs["kappa"])
+    out["cohen_kappa"] = cohen
+    out["cohen_min_shared"] = MIN_SHARED
+    if item.kind in BINARY_KINDS:
+        f1, n_pairs = pairwise_balanced_f1(ratings)
+        out["balanced_f1"] = _r(f1)
+        out["balanced_f1_pairs"] = n_pairs
+    return out
+
+
+def _numeric(item: Item) -> list[float] | None:
+    if item.scale:
+        return [float(v) for v in item.categories]
+    return None
+
+
+def _statistics(ds: Dataset, physician: np.ndarray) -> tuple[dict, list[Consensus]]:
+    spec_rows = ds.sample_specialty[ds.sample]
+    results, consensuses = [], []
+    for col, item in enumerate(ds.items):
+        ratings = Ratings(
+            ds.sample[physician],
+            ds.rater[physician],
+            ds.codes[physician, col],
+            ds.n_samples,
+            len(item.categories),
+        )
+        entry = {
+            "key": item.key,
+            "label": item.label,
+            "kind": item.kind,
+            "axis": item.axis,
+            "level": item.levels[0],
+            "overall": _alpha_block(ratings, item, ds, full=True),
+        }
+        by_specialty = {}
+        for index, name in enumerate(ds.specialties):
+            mask = spec_rows[physician] == index
+            if mask.any():
+                by_specialty[name] = _alpha_block(ratings.subset(mask), item, ds, full=False)
+        by_cohort = {}
+        for index, name in enumerate(ds.cohorts):
+            mask = ds.rater_cohorts[ratings.raters, index]
+            if mask.any():
+                by_cohort[name] = _alpha_block(ratings.subset(mask), item, ds, full=False)
+        entry["by_specialty"] = by_specialty
+        entry["by_cohort"] = by_cohort
+        results.append(entry)
+        consensuses.append(consensus(ratings, scale=item.scale, method=ds.method))
+    criteria = [e for e, i in zip(results, ds.items, strict=True) if i.kind != "verdict"]
+    verdict = [e for e, i in zip(results, ds.items, strict=True) if i.kind == "verdict"]
+    return {"criteria": criteria, "verdict": verdict[0] if verdict else None}, consensuses
+
+
+def _physicians(ds: Dataset, physician: np.ndarray, consensuses: list[Consensus]) -> tuple:
+    n = ds.n_raters
+    compared = np.zeros(n)
+    agreed = np.zeros(n)
+    gold_n = np.zeros(n)
+    gold_ok = np.zeros(n)
+    confusion: dict[int, dict] = {r: {} for r in range(n)}
+    kappas: list[list[float]] = [[] for _ in range(n)]
+    for col, item in enumerate(ds.items):
+        ratings = Ratings(
+            ds.sample[physician],
+            ds.rater[physician],
+            ds.codes[physician, col],
+            ds.n_samples,
+            len(item.categories),
+        )
+        c, a = leave_one_out(ratings, scale=item.scale)
+        compared[: c.size] += c
+        agreed[: a.size] += a
+        if ds.gold is not None:
+            ref = ds.gold[ratings.items, col]
+            mask = (ref >= 0) & (ratings.codes >= 0)
+            gold_n += np.bincount(ratings.raters[mask], minlength=n)
+            gold_ok += np.bincount(
+                ratings.raters[mask], weights=ratings.codes[mask] == ref[mask], minlength=n
+            )
+        result = consensuses[col].ds
+        if result is not None:
+            for r in np.unique(ratings.raters):
+                if r < result.errors.shape[0]:
+                    confusion[int(r)][item.key] = np.round(result.errors[r], 4).tolist()
+        pairs = pairwise_cohen(ratings, "quadratic" if item.scale else None, min_shared=MIN_SHARED)
+        for ra, rb, k in zip(pairs["rater_a"], pairs["rater_b"], pairs["kappa"], strict=True):
+            if not np.isnan(k):
+                kappas[ra].append(k)
+                kappas[rb].append(k)
+    reviews = np.bincount(ds.rater, minlength=n)
+    days = np.unique(ds.rater.astype(np.int64) * 1_000_000 + ds.day)
+    active_days = np.bincount(days // 1_000_000, minlength=n)
+    medians = _median_by(ds.rater, ds.time_ms, n)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        reliability = agreed / compared
+    is_model = np.bincount(ds.rater, weights=ds.is_model, minlength=n) > 0
+    table = []
+    for r in range(n):
+        if reviews[r] == 0 or is_model[r]:
+            continue
+        table.append(
+            {
+                "rater": r,
+                "reviews": int(reviews[r]),
+                "agreement_with_others": _r(reliability[r]),
+                "agreement_compared": int(compared[r]),
+                "gold_accuracy": _r(gold_ok[r] / gold_n[r]) if gold_n[r] else None,
+                "gold_compared": int(gold_n[r]),
+                "mean_pairwise_kappa": _r(np.mean(kappas[r])) if kappas[r] else None,
+                "median_time_ms": _r(medians[r], 1),
+                "active_days": int(active_days[r]),
+                "reviews_per_active_day": _r(reviews[r] / active_days[r], 2)
+                if active_days[r]
+                else None,
+                "confusion": confusion[r],
+            }
+        )
+    return table, np.nan_to_num(reliability, nan=0.0)
+
+
+def _median_by(groups: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
+    out = np.full(n, np.nan)
+    keep = ~np.isnan(values)
+    g, v = groups[keep], values[keep]
+    if not g.size:
+        return out
+    order = np.lexsort((v, g))
+    g, v = g[order], v[order]
+    starts = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
+    ends = np.r_[starts[1:], g.size]
+    lo = v[starts + (ends - starts - 1) // 2]
+    hi = v[starts + (ends - starts) // 2]
+    out[g[starts]] = (lo + hi) / 2.0
+    return out
+
+
+def _model_graders(ds: Dataset, values: np.ndarray) -> list[dict]:
+    model_rows = ds.is_model
+    out = []
+    for r in np.unique(ds.rater[model_rows]):
+        rows = model_rows & (ds.rater == r)
+        entry: dict = {"rater": int(r), "reviews": int(rows.sum()), "criteria": [], "axes": []}
+        by_axis: dict[str, list] = {}
+        for col, item in enumerate(ds.items):
+            mine = ds.codes[rows, col]
+            theirs = values[ds.sample[rows], col]
+            ok = (mine >= 0) & (theirs >= 0)
+            k = len(item.categories)
+            figure = {"key": item.key, "kind": item.kind, "axis": item.axis, "n": int(ok.sum())}
+            figure["kappa"] = (
+                _r(cohen_kappa(theirs[ok], mine[ok], k, "quadratic" if item.scale else None))
+                if ok.any()
+                else None
+            )
+            if item.kind in BINARY_KINDS:
+                figure["balanced_f1"] = _r(balanced_f1(theirs[ok], mine[ok]))
+                if item.axis:
+                    by_axis.setdefault(item.axis, []).append((theirs[ok], mine[ok]))
+            entry["criteria"].append(figure)
+        for axis, parts in sorted(by_axis.items()):
+            ref = np.concatenate([p[0] for p in parts])
+            got = np.concatenate([p[1] for p in parts])
+            entry["axes"].append(
+                {
+                    "axis": axis,
+                    "n": int(ref.size),
+                    "balanced_f1": _r(balanced_f1(ref, got)),
+                    "kappa": _r(cohen_kappa(ref, got, 2)) if ref.size else None,
+                }
+            )
+        out.append(entry)
+    return out
+
+
+def _answer_from(
+    ds: Dataset, physician: np.ndarray, reliability: np.ndarray, verdict_values: np.ndarray
+) -> np.ndarray:
+    """For each sample, the most reliable physician who voted the consensus verdict "revise"."""
+    chosen = np.full(ds.n_samples, -1)
+    verdict_col = next((i for i, it in enumerate(ds.items) if it.kind == "verdict"), None)
+    if verdict_col is None:
+        return chosen
+    revise = ds.items[verdict_col].categories.index("revise")
+    rows = physician & (ds.codes[:, verdict_col] == revise)
+    rows &= verdict_values[ds.sample] == revise
+    samples, raters = ds.sample[rows], ds.rater[rows]
+    order = np.lexsort((raters, -reliability[raters], samples))
+    samples, raters = samples[order], raters[order]
+    first = np.r_[True, samples[1:] != samples[:-1]] if samples.size else np.zeros(0, bool)
+    chosen[samples[first]] = raters[first]
+    return chosen
+
+
+def build(ds: Dataset) -> Outcome:
+    physician = ~ds.is_model
+    figures, consensuses = _statistics(ds, physician)
+    table, reliability = _physicians(ds, physician, consensuses)
+    values = np.stack([c.values for c in consensuses], axis=1)
+    confidence = np.stack([c.confidence for c in consensuses], axis=1)
+    reviews = np.bincount(ds.sample[physician], minlength=ds.n_samples)
+    verdict_col = next((i for i, it in enumerate(ds.items) if it.kind == "verdict"), None)
+    verdict_values = (
+        values[:, verdict_col] if verdict_col is not None else np.full(ds.n_samples, -1)
+    )
+    return Outcome(
+        figures=figures,
+        physicians=table,
+        model_graders=_model_graders(ds, values),
+        consensus_values=values,
+        consensus_confidence=confidence,
+        physician_reviews=reviews,
+        answer_from=_answer_from(ds, physician, reliability, verdict_values),
+    )
