@@ -151,6 +151,7 @@ SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "core.authentication.ApiTokenAuthentication",
+        "exports.authentication.PipelineTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -199,6 +200,10 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BROKER_TRANSPORT_OPTIONS: dict = {"visibility_timeout": 3600}
 CELERY_BEAT_SCHEDULE: dict = {}
 CELERY_BEAT_SCHEDULE["expire-leases"] = {"task": "curation.expire_leases", "schedule": 60.0}
+CELERY_BEAT_SCHEDULE["exports-recover-stalled"] = {
+    "task": "exports.recover_stalled",
+    "schedule": 60.0,
+}
 
 # Import limits.
 IMPORT_MAX_FIELD_BYTES = int(os.environ.get("IMPORT_MAX_FIELD_BYTES", str(1024 * 1024)))

@@ -135,7 +135,7 @@ def test_graded_rows_carry_consensus_confidence_agreement_and_healthbench_score(
 
 def test_reviewer_ids_never_reveal_names_or_emails_and_model_graders_never_appear(curated, admin):
     export = build(curated.project, admin, "sft")
-    text = (export.project and read_rows(export)).__repr__()
+    text = repr(read_rows(export))
     for physician in curated.reviewers.values():
         assert physician.user.email not in text
         assert physician.user.first_name not in text

@@ -1,0 +1,150 @@
+"""Filters, determinism, the split, immutability and failure of a build."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.db import IntegrityError, transaction
+
+from core.errors import DomainError
+from core.models import AuditEvent
+from exports.models import Export
+from exports.services import export_build, export_create
+from tests.exports.conftest import settled
+from tests.exports.helpers import build, data_path, read_rows
+
+
+def ids(export, split="train") -> list[str]:
+    return [row["id"] for row in read_rows(export, split)]
+
+
+@pytest.mark.parametrize(
+    ("format", "filters", "expected"),
+    [
+        ("sft", {"verdicts": ["accept"]}, ["acc-1", "neu-1"]),
+        ("sft", {"specialties": ["neurology"]}, ["neu-1"]),
+        ("sft", {"settled_from": "2026-03-20"}, ["neu-1"]),
+        ("sft", {"settled_to": "2026-03-10"}, ["acc-1", "rev-1", "adj-1"]),
+        ("sft", {"gold": "include"}, ["acc-1", "rev-1", "adj-1", "neu-1", "gold-1"]),
+        ("sft", {"gold": "only"}, ["gold-1"]),
+        ("graded", {"min_confidence": 0.6}, ["acc-1", "rev-1", "rej-1", "neu-1"]),
+        ("graded", {"min_agreement": 0.3}, ["acc-1", "rev-1"]),
+        ("sft", {"min_agreement": 0.5}, ["acc-1"]),
+        ("graded", {"verdicts": ["reject"]}, ["rej-1"]),
+    ],
+)
+def test_filters_select_the_samples_they_name(curated, admin, format, filters, expected):
+    export = build(curated.project, admin, format, filters=filters)
+    assert ids(export) == expected
+    assert export.row_count == len(expected)
+
+
+def test_samples_settled_after_the_export_was_requested_are_not_in_it(curated, admin):
+    export = export_create(actor=admin, project=curated.project, format="sft", enqueue=False)
+    settled(
+        curated.project,
+        "late-1",
+        verdict="accept",
+        settled_at=export.created_at + dt.timedelta(seconds=5),
+    )
+    export = export_build(export_id=export.pk)
+    assert "late-1" not in ids(export)
+
+
+def test_an_invalid_spec_names_every_wrong_field(curated, admin):
+    with pytest.raises(DomainError) as caught:
+        export_create(
+            actor=admin,
+            project=curated.project,
+            format="sft",
+            filters={"specialties": ["astrology"], "min_confidence": 2, "colour": "red"},
+            split={"validation": 1.5},
+        )
+    fields = {d.field for d in caught.value.details}
+    assert fields == {
+        "filters.specialties",
+        "filters.min_confidence",
+        "filters.colour",
+        "split.validation",
+    }
+    assert "astrology" in str(caught.value.details)
+    assert not Export.objects.exists()
+
+
+@pytest.mark.parametrize("file_format", ["jsonl", "parquet"])
+def test_two_builds_of_the_same_spec_are_byte_equal(curated, admin, file_format):
+    spec = {"file_format": file_format, "filters": {"gold": "include"}}
+    first = build(curated.project, admin, "graded", **spec)
+    second = build(curated.project, admin, "graded", **spec)
+    assert (first.version, second.version) == (1, 2)
+    assert data_path(first).read_bytes() == data_path(second).read_bytes()
+    assert first.sha256 == second.sha256
+
+
+def test_split_is_seeded_exact_per_specialty_and_disjoint(project, admin):
+    for n in range(40):
+        settled(project, f"c-{n:02d}", verdict="accept")
+    for n in range(20):
+        settled(project, f"n-{n:02d}", verdict="accept", code="neurology")
+    split = {"validation": 0.25, "seed": 7}
+    export = build(project, admin, "sft", split=split)
+    train, validation = read_rows(export, "train"), read_rows(export, "validation")
+    by_specialty = {}
+    for row in validation:
+        by_specialty[row["specialty"]] = by_specialty.get(row["specialty"], 0) + 1
+    assert by_specialty == {"cardiology": 10, "neurology": 5}
+    assert len(train) == 45
+    assert {r["id"] for r in train}.isdisjoint({r["id"] for r in validation})
+    again = build(project, admin, "sft", split=split)
+    assert ids(again, "validation") == ids(export, "validation")
+    other_seed = build(project, admin, "sft", split={"validation": 0.25, "seed": 8})
+    assert ids(other_seed, "validation") != ids(export, "validation")
+    assert [f["split"] for f in export.files] == ["train", "validation"]
+    assert export.manifest["counts"]["by_specialty"]["validation"] == by_specialty
+
+
+def test_a_built_export_never_changes(curated, admin):
+    export = build(curated.project, admin, "sft")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Export.objects.filter(pk=export.pk).update(sha256="0" * 64)
+    again = export_build(export_id=export.pk)  # a redelivered task: nothing to do
+    assert again.sha256 == export.sha256
+    assert again.attempt == 1
+
+
+def test_a_failed_build_says_why_and_leaves_no_file(curated, admin, settings, tmp_path):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(blocker)},
+        },
+    }
+    export = export_create(actor=admin, project=curated.project, format="sft", enqueue=False)
+    export = export_build(export_id=export.pk)
+    assert export.status == Export.Status.FAILED
+    assert "not-a-folder" in export.error
+    assert export.files == [] and export.sha256 == ""
+    actions = set(
+        AuditEvent.objects.filter(object_id=str(export.pk)).values_list("action", flat=True)
+    )
+    assert actions == {"export.create", "export.build_start", "export.fail"}
+
+
+def test_manifest_and_card_describe_the_files(curated, admin, storage_root):
+    export = build(curated.project, admin, "sft", filters={"gold": "include"})
+    folder = storage_root / export.storage_prefix
+    assert sorted(p.name for p in folder.iterdir()) == ["README.md", "manifest.json", "train.jsonl"]
+    manifest = export.manifest
+    assert manifest["files"][0]["sha256"] == export.sha256
+    assert manifest["rows"] == 5
+    assert manifest["counts"]["by_specialty"] == {"train": {"cardiology": 4, "neurology": 1}}
+    assert manifest["counts"]["verdicts"] == {"accept": 3, "revise": 2}
+    assert manifest["rubric"]["version"] == 1
+    card = (folder / "README.md").read_text()
+    assert card.startswith("---\n")
+    assert "path: train.jsonl" in card
+    assert "| train | cardiology | 4 |" in card
