@@ -98,12 +98,14 @@ def physician_invite(
     cohort: Cohort | None = None,
     role: str = CohortMembership.Role.REVIEWER,
     resend: bool = False,
+    invite: bool = True,
 ) -> tuple[Physician, str]:
     """Create or update a physician's account and invite them.
 
     Returns the physician and what happened: "created", "updated" or "unchanged". A new account
     gets an invitation e-mail (after commit); an existing one only when `resend` is set and the
-    invitation is still pending. Specialty codes must exist (the CSV import checks them first).
+    invitation is still pending; none with `invite=False`. Specialty codes must exist (the CSV
+    import checks them first).
     """
     email = email.strip().lower()
     first, last = _split_name(name)
@@ -158,7 +160,7 @@ def physician_invite(
     ):
         outcome = "updated" if outcome == "unchanged" else outcome
     pending = physician.status == Physician.Status.INVITED and not user.has_usable_password()
-    if pending and (created or created_user or resend):
+    if invite and pending and (created or created_user or resend):
         _invitation_queue(physician, actor)
     return physician, outcome
 
@@ -339,6 +341,7 @@ def physicians_import(
     actor,
     filename: str | None = None,
     resend: bool = False,
+    invite: bool = True,
     progress: Callable[[int], Any] | None = None,
 ) -> PhysiciansImportResult:
     """Create or update physicians from a CSV; nothing is written unless every row is valid."""
@@ -390,6 +393,7 @@ def physicians_import(
             role=row.role,
             actor=actor,
             resend=resend and row.email not in per_email,
+            invite=invite,
         )
         per_email[row.email] = max(outcome, per_email.get(row.email, outcome), key=rank.get)
     for outcome in per_email.values():

@@ -24,9 +24,13 @@ class Command(BaseCommand):
         parser.add_argument(
             "--resend", action="store_true", help="Send the invitation again to pending invitees"
         )
+        parser.add_argument(
+            "--no-invite", action="store_true", help="Create the accounts without e-mailing anyone"
+        )
         parser.add_argument("--actor", help="E-mail of the user recorded in the audit log")
 
     def handle(self, *args, file: str, resend: bool = False, actor: str | None = None, **options):
+        invite = not options.get("no_invite", False)
         path = Path(file)
         if not path.is_file():
             raise CommandError(f"{file}: no such file")
@@ -38,7 +42,12 @@ class Command(BaseCommand):
         with progress_bar(total=path.stat().st_size, desc=path.name) as bar:
             try:
                 result = physicians_import(
-                    source=path, actor=user, filename=str(path), resend=resend, progress=bar.update
+                    source=path,
+                    actor=user,
+                    filename=str(path),
+                    resend=resend,
+                    invite=invite,
+                    progress=bar.update,
                 )
             except DomainError as exc:
                 bar.close()
