@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from .tasks_agreement import *  # noqa: F401,F403
+
 
 @shared_task(
     name="curation.expire_leases",

@@ -204,6 +204,10 @@ CELERY_BEAT_SCHEDULE["exports-recover-stalled"] = {
     "task": "exports.recover_stalled",
     "schedule": 60.0,
 }
+CELERY_BEAT_SCHEDULE["agreement-active-projects"] = {
+    "task": "curation.compute_agreement_for_active_projects",
+    "schedule": float(os.environ.get("AGREEMENT_EVERY_SECONDS", 6 * 3600)),
+}
 
 # Import limits.
 IMPORT_MAX_FIELD_BYTES = int(os.environ.get("IMPORT_MAX_FIELD_BYTES", str(1024 * 1024)))
