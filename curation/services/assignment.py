@@ -1,0 +1,430 @@
+"""The assignment engine: who gets which sample next, leases, skips and the expiry sweep.
+
+Correctness rests on the database, not on counting:
+
+- `Sample.slots_open` starts at the project's overlap k. Taking a sample is a conditional
+  decrement (`... SET slots_open = slots_open - 1 WHERE id = %s AND slots_open > 0`) whose row
+  count decides; the CHECK constraint `slots_open >= 0` backs it. READ COMMITTED can therefore
+  never hand out more than k leases and reviews per sample, whatever the interleaving.
+- `Assignment` is unique per (sample, reviewer), so one physician in two tabs can never hold the
+  same sample twice; the physician's own row is locked for the length of a pull, so two tabs get
+  the same live lease instead of two.
+- On PostgreSQL the pick is `FOR UPDATE SKIP LOCKED`, so concurrent pickers spread over the queue
+  instead of queueing behind one row. On SQLite (the demo) writers are serialised by the database
+  and the same conditional decrement keeps the result correct.
+
+Gold items (`Sample.is_gold`, reference grades in `gold_grades`) are measurement items: any
+eligible physician may get each one once, they never use a slot, and they are mixed in at the
+project's `gold_rate`. The payload a physician sees is the same for gold and regular samples.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime, timedelta
+
+from django.db import connection, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from annotators.models import Physician
+from core.audit import audit_bulk, audit_record
+from core.errors import Conflict, DomainError, NotFound
+from core.models import AuditEvent
+
+from ..models import Assignment, Project, Review, ReviewDraft, Sample
+from ..models.review import SkipReason
+
+_rng = random.SystemRandom()
+
+
+# --- eligibility ------------------------------------------------------------------------------
+
+
+def physician_for_review(user, *, lock: bool = False) -> Physician:
+    """The caller's physician profile if they may review now; a clear error otherwise."""
+    qs = Physician.objects.select_related("user")
+    if lock:
+        qs = qs.select_for_update(of=("self",))
+    physician = qs.filter(user_id=user.pk).first()
+    if physician is None:
+        raise DomainError(
+            "Only physicians can review samples; this account has no physician profile.",
+            code="not_allowed",
+            status=403,
+        )
+    if physician.is_model:
+        raise DomainError(
+            "Model graders send their grades through the review import, not the queue.",
+            code="not_allowed",
+            status=403,
+        )
+    if not physician.user.is_active:
+        raise DomainError("This account is deactivated.", code="not_allowed", status=403)
+    if physician.status == Physician.Status.SUSPENDED:
+        reason = f" Reason: {physician.status_reason}" if physician.status_reason else ""
+        raise DomainError(
+            f"Your account is suspended, so you cannot review samples.{reason}",
+            code="not_allowed",
+            status=403,
+        )
+    if physician.status != Physician.Status.ACTIVE:
+        raise DomainError(
+            "Your account is not active yet: accept your invitation first.",
+            code="not_allowed",
+            status=403,
+        )
+    if physician.verification != Physician.Verification.VERIFIED:
+        raise DomainError(
+            "Your licence has not been verified yet; an admin must verify it before you can "
+            "review samples.",
+            code="not_allowed",
+            status=403,
+        )
+    return physician
+
+
+def _check_project(*, project: Project, physician: Physician) -> None:
+    if project.status == Project.Status.PAUSED:
+        raise DomainError(
+            f"Project {project.name!r} is paused; no samples are being served.",
+            code="project_paused",
+            status=409,
+        )
+    if project.status != Project.Status.ACTIVE:
+        raise DomainError(
+            f"Project {project.name!r} is not open for review.", code="not_allowed", status=403
+        )
+    in_cohort = project.cohorts.filter(archived=False, memberships__physician=physician).exists()
+    if not in_cohort:
+        raise DomainError(
+            f"You are not in a cohort that reviews project {project.name!r}.",
+            code="not_allowed",
+            status=403,
+        )
+
+
+def _start_of_day(now: datetime) -> datetime:
+    return timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def _check_caps(*, user, physician: Physician, project: Project, now: datetime) -> None:
+    """Caps count reviews already in plus live leases, so a cap can never be overshot."""
+    if physician.daily_cap is not None:
+        done = Review.objects.filter(
+            reviewer_id=user.pk, submitted_at__gte=_start_of_day(now), is_model=False
+        ).count()
+        held = Assignment.objects.filter(
+            reviewer_id=user.pk, status=Assignment.Status.LEASED, expires_at__gt=now
+        ).count()
+        if done + held >= physician.daily_cap:
+            raise DomainError(
+                f"You have reached your daily cap of {physician.daily_cap} reviews; "
+                "no more samples today.",
+                code="cap_reached",
+                status=409,
+            )
+    if project.per_physician_cap is not None:
+        done = Review.objects.filter(reviewer_id=user.pk, project=project).count()
+        held = Assignment.objects.filter(
+            reviewer_id=user.pk, project=project, status=Assignment.Status.LEASED
+        ).count()
+        if done + held >= project.per_physician_cap:
+            raise DomainError(
+                f"You have reached this project's cap of {project.per_physician_cap} reviews "
+                "per physician; no more samples from it.",
+                code="cap_reached",
+                status=409,
+            )
+
+
+# --- the pick ---------------------------------------------------------------------------------
+
+_PG_PICK = """
+WITH pick AS (
+    SELECT s.id FROM {sample} s
+    WHERE s.project_id = %(project)s
+      AND s.slots_open > 0 AND NOT s.quarantined AND s.status = 'open' AND NOT s.is_gold
+      {specialty}
+      AND NOT EXISTS (
+          SELECT 1 FROM {assignment} a WHERE a.sample_id = s.id AND a.reviewer_id = %(user)s)
+      AND NOT EXISTS (
+          SELECT 1 FROM {review} r WHERE r.sample_id = s.id AND r.reviewer_id = %(user)s)
+    ORDER BY s.slots_open, s.id
+    LIMIT 1
+    FOR UPDATE OF s SKIP LOCKED
+)
+UPDATE {sample} s SET slots_open = s.slots_open - 1, updated_at = %(now)s
+FROM pick WHERE s.id = pick.id AND s.slots_open > 0
+RETURNING s.id
+"""
+
+_PG_GOLD = """
+SELECT s.id FROM {sample} s
+WHERE s.project_id = %(project)s AND s.is_gold AND NOT s.quarantined
+  {specialty}
+  AND NOT EXISTS (
+      SELECT 1 FROM {assignment} a WHERE a.sample_id = s.id AND a.reviewer_id = %(user)s)
+  AND NOT EXISTS (
+      SELECT 1 FROM {review} r WHERE r.sample_id = s.id AND r.reviewer_id = %(user)s)
+ORDER BY md5(s.id::text || %(salt)s)
+LIMIT 1
+"""
+
+_SPECIALTY = (
+    "AND (s.specialty_id IS NULL OR s.specialty_id IN "
+    "(SELECT ps.specialty_id FROM {physician_specialties} ps "
+    "WHERE ps.physician_id = %(physician)s))"
+)
+
+
+def _sql(template: str, *, specialty_match: bool) -> str:
+    tables = {
+        "sample": Sample._meta.db_table,
+        "assignment": Assignment._meta.db_table,
+        "review": Review._meta.db_table,
+        "physician_specialties": Physician.specialties.through._meta.db_table,
+    }
+    specialty = _SPECIALTY.format(**tables) if specialty_match else ""
+    return template.format(specialty=specialty, **tables)
+
+
+def _candidates(*, user, physician: Physician, project: Project, gold: bool):
+    """The ORM form of the pick's filter, used off PostgreSQL."""
+    qs = Sample.objects.filter(project=project, quarantined=False, is_gold=gold)
+    if not gold:
+        qs = qs.filter(slots_open__gt=0, status=Sample.Status.OPEN)
+    if project.specialty_match:
+        qs = qs.filter(
+            Q(specialty__isnull=True) | Q(specialty__in=physician.specialties.values("pk"))
+        )
+    return qs.exclude(assignments__reviewer_id=user.pk).exclude(reviews__reviewer_id=user.pk)
+
+
+def _pick_regular(*, user, physician: Physician, project: Project, now: datetime) -> int | None:
+    if connection.vendor == "postgresql":
+        sql = _sql(_PG_PICK, specialty_match=project.specialty_match)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                sql,
+                {"project": project.pk, "user": user.pk, "physician": physician.pk, "now": now},
+            )
+            row = cursor.fetchone()
+        return row[0] if row else None
+    # Elsewhere (SQLite): writers are serialised, and the conditional decrement still decides.
+    ordered = _candidates(user=user, physician=physician, project=project, gold=False).order_by(
+        "slots_open", "id"
+    )
+    for sample_id in ordered.values_list("id", flat=True)[:20]:
+        taken = Sample.objects.filter(pk=sample_id, slots_open__gt=0).update(
+            slots_open=F("slots_open") - 1, updated_at=now
+        )
+        if taken:
+            return sample_id
+    return None
+
+
+def _pick_gold(*, user, physician: Physician, project: Project) -> int | None:
+    if connection.vendor == "postgresql":
+        sql = _sql(_PG_GOLD, specialty_match=project.specialty_match)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                sql,
+                {
+                    "project": project.pk,
+                    "user": user.pk,
+                    "physician": physician.pk,
+                    "salt": str(user.pk),
+                },
+            )
+            row = cursor.fetchone()
+        return row[0] if row else None
+    ids = list(
+        _candidates(user=user, physician=physician, project=project, gold=True).values_list(
+            "id", flat=True
+        )[:200]
+    )
+    return random.Random(user.pk).choice(ids) if ids else None
+
+
+def _renew(*, assignment: Assignment, project: Project, user, now: datetime) -> Assignment | None:
+    """Revive the caller's own stale lease if the sweep has not taken it yet."""
+    expires_at = now + timedelta(minutes=project.lease_minutes)
+    renewed = Assignment.objects.filter(pk=assignment.pk, status=Assignment.Status.LEASED).update(
+        expires_at=expires_at
+    )
+    if not renewed:
+        return None
+    assignment.expires_at = expires_at
+    audit_record(
+        actor=user,
+        action="assignment.renew",
+        obj=assignment,
+        object_repr=f"assignment {assignment.pk}",
+        after={"expires_at": expires_at.isoformat()},
+    )
+    return assignment
+
+
+@transaction.atomic
+def assignment_next(
+    *, user, project: Project, rng: random.Random | None = None
+) -> Assignment | None:
+    """Lease the next sample of `project` for `user`; None when nothing is left for them.
+
+    Returns the caller's live lease in the project first, so a reload never burns samples.
+    Raises DomainError with code `not_allowed`, `project_paused` or `cap_reached`.
+    """
+    now = timezone.now()
+    # Locking the physician serialises one person's pulls (two tabs) and their caps.
+    physician = physician_for_review(user, lock=True)
+    _check_project(project=project, physician=physician)
+
+    current = (
+        Assignment.objects.filter(
+            reviewer_id=user.pk, project=project, status=Assignment.Status.LEASED
+        )
+        .order_by("served_at")
+        .first()
+    )
+    if current is not None:
+        current.resumed = True  # callers may tell a resumed lease from a new one
+        if current.expires_at > now:
+            return current
+        renewed = _renew(assignment=current, project=project, user=user, now=now)
+        if renewed is not None:
+            return renewed
+
+    _check_caps(user=user, physician=physician, project=project, now=now)
+
+    sample_id = None
+    gold = False
+    if project.gold_rate > 0 and (rng or _rng).random() < project.gold_rate:
+        sample_id = _pick_gold(user=user, physician=physician, project=project)
+        gold = sample_id is not None
+    if sample_id is None:
+        sample_id = _pick_regular(user=user, physician=physician, project=project, now=now)
+    if sample_id is None and assignments_expire(now=now, project=project):
+        # Stale leases still held slots: they are back in the pool now, so look once more.
+        sample_id = _pick_regular(user=user, physician=physician, project=project, now=now)
+    if sample_id is None:
+        return None
+
+    assignment = Assignment.objects.create(
+        project=project,
+        sample_id=sample_id,
+        reviewer_id=user.pk,
+        status=Assignment.Status.LEASED,
+        served_at=now,
+        expires_at=now + timedelta(minutes=project.lease_minutes),
+    )
+    audit_record(
+        actor=user,
+        action="assignment.lease",
+        obj=assignment,
+        object_repr=f"assignment {assignment.pk}",
+        after={"sample": sample_id, "project": project.slug, "gold": gold},
+    )
+    assignment.resumed = False
+    return assignment
+
+
+# --- skip and expiry --------------------------------------------------------------------------
+
+
+def _return_slot(*, sample_id: int) -> None:
+    """Give a regular sample's slot back (gold samples never took one)."""
+    Sample.objects.filter(pk=sample_id, is_gold=False).update(slots_open=F("slots_open") + 1)
+
+
+@transaction.atomic
+def assignment_skip(*, assignment: Assignment, user, reason: str, note: str = "") -> Assignment:
+    """Hand a leased sample back with a reason; the physician never gets it again."""
+    if reason not in SkipReason.values:
+        allowed = ", ".join(SkipReason.values)
+        raise DomainError(f"must be one of {allowed}, got {reason!r}", field="reason")
+    locked = (
+        Assignment.objects.select_for_update().filter(pk=assignment.pk, reviewer_id=user.pk).first()
+    )
+    if locked is None:
+        raise NotFound("No such assignment.")
+    physician_for_review(user)
+    if locked.status == Assignment.Status.SKIPPED:
+        return locked  # a retried skip
+    if locked.status == Assignment.Status.SUBMITTED:
+        raise Conflict("This sample is already reviewed; it cannot be skipped.", field="status")
+    held_slot = locked.status == Assignment.Status.LEASED
+    now = timezone.now()
+    locked.status = Assignment.Status.SKIPPED
+    locked.skip_reason = reason
+    locked.skip_note = (note or "").strip()
+    locked.completed_at = now
+    locked.save(update_fields=["status", "skip_reason", "skip_note", "completed_at"])
+    if held_slot:
+        _return_slot(sample_id=locked.sample_id)
+    ReviewDraft.objects.filter(assignment=locked).delete()
+    audit_record(
+        actor=user,
+        action="assignment.skip",
+        obj=locked,
+        object_repr=f"assignment {locked.pk}",
+        after={"reason": reason, "note": locked.skip_note},
+    )
+    return locked
+
+
+_PG_EXPIRE = """
+WITH expired AS (
+    UPDATE {assignment} SET status = 'expired', completed_at = %(now)s
+    WHERE status = 'leased' AND expires_at <= %(now)s {project}
+    RETURNING id, sample_id, reviewer_id
+), returned AS (
+    UPDATE {sample} s SET slots_open = s.slots_open + e.n
+    FROM (SELECT sample_id, count(*) AS n FROM expired GROUP BY sample_id) e
+    WHERE s.id = e.sample_id AND NOT s.is_gold
+)
+SELECT id, sample_id, reviewer_id FROM expired
+"""
+
+
+@transaction.atomic
+def assignments_expire(*, now: datetime | None = None, project: Project | None = None) -> int:
+    """Expire leases past their time and return their slots; each lease once. Returns count."""
+    now = now or timezone.now()
+    if connection.vendor == "postgresql":
+        sql = _PG_EXPIRE.format(
+            assignment=Assignment._meta.db_table,
+            sample=Sample._meta.db_table,
+            project="AND project_id = %(project)s" if project is not None else "",
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, {"now": now, "project": project.pk if project else None})
+            expired = cursor.fetchall()
+    else:
+        stale = Assignment.objects.filter(status=Assignment.Status.LEASED, expires_at__lte=now)
+        if project is not None:
+            stale = stale.filter(project=project)
+        expired = []
+        for pk, sample_id, reviewer_id in stale.values_list("pk", "sample_id", "reviewer_id"):
+            # The status guard makes each expiry happen once, even beside a concurrent sweep.
+            if Assignment.objects.filter(pk=pk, status=Assignment.Status.LEASED).update(
+                status=Assignment.Status.EXPIRED, completed_at=now
+            ):
+                _return_slot(sample_id=sample_id)
+                expired.append((pk, sample_id, reviewer_id))
+    if expired:
+        audit_bulk(
+            [
+                AuditEvent(
+                    actor=None,
+                    actor_label="system",
+                    action="assignment.expire",
+                    object_type=Assignment._meta.label_lower,
+                    object_id=str(pk),
+                    object_repr=f"assignment {pk}",
+                    after={"sample": sample_id, "reviewer": reviewer_id},
+                )
+                for pk, sample_id, reviewer_id in expired
+            ]
+        )
+    return len(expired)

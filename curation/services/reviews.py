@@ -1,0 +1,393 @@
+"""Review submission, amendment, recording from other doors, and draft autosave.
+
+Every door (web page, REST API, review import, Label Studio bridge) validates through
+`curation.grading.review_validate`, writes revision 1 of the review, and moves the sample's
+bookkeeping in SQL (`reviews_done + 1`, `status = 'complete'` once k reviews are in), so two
+submits at once can never lose a count.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import Case, F, Value, When
+from django.utils import timezone
+
+from core.audit import audit_record
+from core.errors import Conflict, DomainError, NotFound
+
+from ..grading import review_validate
+from ..models import Assignment, Review, ReviewDraft, ReviewRevision, Sample
+from .assignment import physician_for_review
+
+CONTENT_FIELDS = ("grades", "verdict", "corrected_answer", "rationale", "flags")
+
+
+def _clean_flags(flags) -> list:
+    if flags is None:
+        return []
+    if not isinstance(flags, list | tuple) or not all(isinstance(f, str) for f in flags):
+        raise DomainError("must be a list of strings", field="flags")
+    return sorted({f.strip() for f in flags if f.strip()})
+
+
+def _validated(
+    *, sample: Sample, grades, verdict, corrected_answer, rationale, flags, line=None, file=None
+) -> dict[str, Any]:
+    criteria = list(sample.project.rubric.criteria.all())
+    clean = review_validate(
+        criteria=criteria,
+        grades=grades,
+        verdict=verdict,
+        corrected_answer=corrected_answer,
+        rationale=rationale,
+        line=line,
+        file=file,
+    )
+    clean["flags"] = _clean_flags(flags)
+    return clean
+
+
+def _content(review: Review) -> dict[str, Any]:
+    return {name: getattr(review, name) for name in CONTENT_FIELDS}
+
+
+def _count_review(*, sample: Sample) -> None:
+    """One more review in; the sample is complete once the project's k reviews are in."""
+    overlap = sample.project.overlap
+    Sample.objects.filter(pk=sample.pk).update(
+        reviews_done=F("reviews_done") + 1,
+        status=Case(
+            When(status=Sample.Status.OPEN, reviews_done__gte=overlap - 1, then=Value("complete")),
+            default=F("status"),
+        ),
+        updated_at=timezone.now(),
+    )
+
+
+def _counts(*, sample: Sample, is_model: bool) -> bool:
+    """Model graders and gold items never count toward a sample's k reviews."""
+    return not is_model and not sample.is_gold
+
+
+def _write_revision(review: Review) -> ReviewRevision:
+    return ReviewRevision.objects.create(
+        review=review,
+        revision=review.revision,
+        grades=review.grades,
+        verdict=review.verdict,
+        corrected_answer=review.corrected_answer,
+        rationale=review.rationale,
+        flags=review.flags,
+    )
+
+
+def _audit_after(review: Review) -> dict[str, Any]:
+    return {**_content(review), "revision": review.revision, "sample": review.sample_id}
+
+
+@transaction.atomic
+def review_submit(
+    *,
+    assignment: Assignment,
+    user,
+    grades,
+    verdict: str,
+    corrected_answer: str = "",
+    rationale: str = "",
+    flags=None,
+    client_key: str = "",
+    source: str = Review.Source.WEB,
+    time_on_task_ms: int | None = None,
+) -> Review:
+    """Submit the review for a leased sample; a retry with the same client key is a no-op.
+
+    The returned review carries `created` (False when an earlier submit is returned).
+    """
+    client_key = (client_key or "").strip()[:100]
+    # The lock makes a concurrent retry wait for the first submit, then find its review.
+    locked = (
+        Assignment.objects.select_for_update(of=("self",))
+        .select_related("sample__project__rubric", "project")
+        .filter(pk=assignment.pk, reviewer_id=user.pk)
+        .first()
+    )
+    if locked is None:
+        raise NotFound("No such assignment.")
+    if client_key:
+        earlier = Review.objects.filter(reviewer_id=user.pk, client_key=client_key).first()
+        if earlier is not None:
+            if earlier.assignment_id != locked.pk:
+                raise Conflict(
+                    "This client key was already used for a different sample.", field="client_key"
+                )
+            earlier.created = False
+            return earlier
+    physician_for_review(user)
+    sample = locked.sample
+    clean = _validated(
+        sample=sample,
+        grades=grades,
+        verdict=verdict,
+        corrected_answer=corrected_answer,
+        rationale=rationale,
+        flags=flags,
+    )
+
+    if locked.status == Assignment.Status.SUBMITTED:
+        existing = Review.objects.filter(assignment=locked).first()
+        if existing is not None and _content(existing) == clean:
+            existing.created = False  # a retried submit without a client key
+            return existing
+        raise Conflict(
+            "This sample is already reviewed; amend your review instead.", field="assignment"
+        )
+    if locked.status == Assignment.Status.SKIPPED:
+        raise Conflict("You skipped this sample; it cannot be reviewed now.", field="assignment")
+    if locked.status == Assignment.Status.EXPIRED and not sample.is_gold:
+        # The sweep gave the slot back; take it again if nobody else has.
+        retaken = Sample.objects.filter(pk=sample.pk, slots_open__gt=0).update(
+            slots_open=F("slots_open") - 1
+        )
+        if not retaken:
+            raise Conflict(
+                "Your lease on this sample expired and it went to other reviewers.",
+                code="lease_expired",
+                field="assignment",
+            )
+    if sample.status == Sample.Status.SETTLED:
+        raise Conflict("This sample is already settled.", field="assignment")
+
+    now = timezone.now()
+    if time_on_task_ms is None:
+        time_on_task_ms = max(0, int((now - locked.served_at).total_seconds() * 1000))
+    try:
+        with transaction.atomic():
+            review = Review.objects.create(
+                project_id=locked.project_id,
+                sample=sample,
+                reviewer_id=user.pk,
+                assignment=locked,
+                rubric_id=sample.project.rubric_id,
+                original_answer=sample.answer,
+                is_model=False,
+                source=source,
+                client_key=client_key,
+                time_on_task_ms=time_on_task_ms,
+                submitted_at=now,
+                revision=1,
+                **clean,
+            )
+    except IntegrityError:
+        raise Conflict(
+            "You already reviewed this sample; amend that review instead.", field="assignment"
+        )
+    _write_revision(review)
+    locked.status = Assignment.Status.SUBMITTED
+    locked.completed_at = now
+    locked.save(update_fields=["status", "completed_at"])
+    if _counts(sample=sample, is_model=False):
+        _count_review(sample=sample)
+    ReviewDraft.objects.filter(assignment=locked).delete()
+    audit_record(
+        actor=user,
+        action="review.submit",
+        obj=review,
+        object_repr=f"review {review.pk} of sample {sample.pk}",
+        after=_audit_after(review),
+    )
+    review.created = True
+    return review
+
+
+def _amend(*, review: Review, clean: dict[str, Any], actor) -> Review:
+    before = _audit_after(review)
+    for name, value in clean.items():
+        setattr(review, name, value)
+    review.revision += 1
+    review.save(update_fields=[*CONTENT_FIELDS, "revision", "updated_at"])
+    _write_revision(review)
+    audit_record(
+        actor=actor,
+        action="review.amend",
+        obj=review,
+        object_repr=f"review {review.pk} of sample {review.sample_id}",
+        before=before,
+        after=_audit_after(review),
+    )
+    return review
+
+
+@transaction.atomic
+def review_amend(
+    *,
+    review: Review,
+    user,
+    grades,
+    verdict: str,
+    corrected_answer: str = "",
+    rationale: str = "",
+    flags=None,
+) -> Review:
+    """Change one's own review until the sample is settled; each change is a new revision."""
+    locked = (
+        Review.objects.select_for_update(of=("self",))
+        .select_related("sample__project__rubric")
+        .filter(pk=review.pk, reviewer_id=user.pk)
+        .first()
+    )
+    if locked is None:
+        raise NotFound("No such review.")
+    physician_for_review(user)
+    if locked.sample.status == Sample.Status.SETTLED:
+        raise Conflict(
+            "This sample is settled; its reviews can no longer be amended.",
+            code="settled",
+            field="review",
+        )
+    clean = _validated(
+        sample=locked.sample,
+        grades=grades,
+        verdict=verdict,
+        corrected_answer=corrected_answer,
+        rationale=rationale,
+        flags=flags,
+    )
+    if _content(locked) == clean:
+        return locked
+    return _amend(review=locked, clean=clean, actor=user)
+
+
+@transaction.atomic
+def review_record(
+    *,
+    sample: Sample,
+    reviewer,
+    grades,
+    verdict: str,
+    corrected_answer: str = "",
+    rationale: str = "",
+    flags=None,
+    submitted_at: datetime | None = None,
+    source: str,
+    external_ref: str = "",
+    is_model: bool = False,
+    actor=None,
+    line: int | None = None,
+    file: str | None = None,
+) -> tuple[Review, str]:
+    """Record a review that arrived without a lease (import, Label Studio).
+
+    Idempotent: the same (sample, reviewer) or the same external reference with the same
+    content is "unchanged"; different content amends it ("amended") until the sample settles.
+    """
+    sample = Sample.objects.select_related("project__rubric").get(pk=sample.pk)
+    physician = getattr(reviewer, "physician", None)
+    is_model = bool(is_model or (physician is not None and physician.is_model))
+    clean = _validated(
+        sample=sample,
+        grades=grades,
+        verdict=verdict,
+        corrected_answer=corrected_answer,
+        rationale=rationale,
+        flags=flags,
+        line=line,
+        file=file,
+    )
+    external_ref = (external_ref or "")[:100]
+    existing = (
+        Review.objects.select_for_update(of=("self",))
+        .filter(sample=sample, reviewer_id=reviewer.pk)
+        .first()
+    )
+    if existing is None and external_ref:
+        existing = (
+            Review.objects.select_for_update(of=("self",))
+            .filter(project_id=sample.project_id, source=source, external_ref=external_ref)
+            .first()
+        )
+    if existing is not None:
+        if _content(existing) == clean:
+            return existing, "unchanged"
+        if sample.status == Sample.Status.SETTLED:
+            raise Conflict(
+                f"Sample {sample.external_id} is settled; its reviews can no longer be amended.",
+                code="settled",
+                field="sample_id",
+                line=line,
+                file=file,
+            )
+        return _amend(review=existing, clean=clean, actor=actor or reviewer), "amended"
+
+    now = timezone.now()
+    lease = (
+        Assignment.objects.select_for_update()
+        .filter(sample=sample, reviewer_id=reviewer.pk, status=Assignment.Status.LEASED)
+        .first()
+    )
+    review = Review.objects.create(
+        project_id=sample.project_id,
+        sample=sample,
+        reviewer_id=reviewer.pk,
+        assignment=lease,
+        rubric_id=sample.project.rubric_id,
+        original_answer=sample.answer,
+        is_model=is_model,
+        source=source,
+        external_ref=external_ref,
+        submitted_at=submitted_at or now,
+        revision=1,
+        **clean,
+    )
+    _write_revision(review)
+    if lease is not None:
+        # The reviewer's own lease already holds the slot.
+        lease.status = Assignment.Status.SUBMITTED
+        lease.completed_at = now
+        lease.save(update_fields=["status", "completed_at"])
+    if _counts(sample=sample, is_model=is_model):
+        if lease is None:
+            # A review from elsewhere takes a place if one is open; history is recorded anyway.
+            Sample.objects.filter(pk=sample.pk, slots_open__gt=0).update(
+                slots_open=F("slots_open") - 1
+            )
+        _count_review(sample=sample)
+    audit_record(
+        actor=actor or reviewer,
+        action="review.record",
+        obj=review,
+        object_repr=f"review {review.pk} of sample {sample.pk}",
+        after={**_audit_after(review), "source": source, "external_ref": external_ref},
+    )
+    return review, "created"
+
+
+@transaction.atomic
+def review_draft_save(*, assignment: Assignment, user, payload: dict) -> ReviewDraft:
+    """Upsert the autosaved form state of a live lease (only the latest is kept)."""
+    if not isinstance(payload, dict):
+        raise DomainError("must be an object", field="payload")
+    locked = (
+        Assignment.objects.select_for_update().filter(pk=assignment.pk, reviewer_id=user.pk).first()
+    )
+    if locked is None:
+        raise NotFound("No such assignment.")
+    if locked.status != Assignment.Status.LEASED:
+        raise Conflict(
+            f"This assignment is {locked.status}; there is nothing to save a draft for.",
+            field="assignment",
+        )
+    draft, created = ReviewDraft.objects.update_or_create(
+        assignment=locked, defaults={"payload": payload}
+    )
+    if created:
+        # Autosave runs every few seconds: the first save is audited, later ones overwrite it.
+        audit_record(
+            actor=user,
+            action="review_draft.create",
+            obj=draft,
+            object_repr=f"draft of assignment {locked.pk}",
+        )
+    return draft
