@@ -20,7 +20,7 @@ from django.conf import settings
 from django.db import connection, transaction
 
 from .models import DatasetFormat, Export
-from .rows import CriterionInfo, RowContext, arrow_schema, build_row, criterion_consensus
+from .rows import CriterionInfo, RowContext, arrow_schema, build_row, sample_consensus
 from .selectors import export_sample_rows, export_samples, reviews_for_samples, stratum_counts
 from .writers import WRITERS, file_digest
 
@@ -134,13 +134,9 @@ def dataset_build(*, export: Export, workdir: Path, progress: Progress) -> Build
                 row = build_row(ctx, sample, sample_reviews)
                 if row is None:
                     continue
-                if needs_consensus or export.format == DatasetFormat.GRADED:
-                    consensus = row.get("criteria") or criterion_consensus(
-                        criteria,
-                        orjson.loads(sample[8]) if sample[8] else None,
-                        sample_reviews.grades if sample_reviews else [],
-                    )
-                    if not _passes(filters, consensus):
+                if with_grades:
+                    consensus = row.get("criteria") or sample_consensus(ctx, sample, sample_reviews)
+                    if not _passes(filters, consensus, label_min=sample[10]):
                         continue
                     for key, c in consensus.items():
                         if c["agreement"] is not None:
@@ -186,9 +182,9 @@ def dataset_build(*, export: Export, workdir: Path, progress: Progress) -> Build
     return BuildResult(files=files, row_count=sum(f["rows"] for f in files), stats=stats)
 
 
-def _passes(filters: dict, consensus: dict) -> bool:
+def _passes(filters: dict, consensus: dict, *, label_min: float | None) -> bool:
     if filters["min_confidence"] is not None:
-        level = _level(consensus, "confidence")
+        level = label_min if label_min is not None else _level(consensus, "confidence")
         if level is None or level < filters["min_confidence"]:
             return False
     if filters["min_agreement"] is not None:

@@ -50,9 +50,38 @@ def code_version() -> str:
         return "unknown"
 
 
-def manifest_build(*, export: Export, files: list[dict], row_count: int, stats: dict) -> dict:
+RELIABILITY_KEYS = ("alpha", "ci_low", "ci_high", "observed_agreement", "fleiss_kappa", "n_items")
+
+
+def _reliability(report) -> dict | None:
+    """The project's latest agreement report, reduced to the figures a card shows."""
+    if report is None:
+        return None
+    figures = report.figures or {}
+    criteria = figures.get("criteria") or {}
+    if isinstance(criteria, list):
+        criteria = {c.get("key", str(i)): c for i, c in enumerate(criteria)}
+    items = dict(criteria)
+    if isinstance(figures.get("verdict"), dict):
+        items["verdict"] = figures["verdict"]
+    return {
+        "report": report.pk,
+        "computed_at": report.created_at.isoformat(),
+        "method": report.method,
+        "items": {
+            key: {k: block.get(k) for k in RELIABILITY_KEYS if k in block}
+            for key, block in items.items()
+            if isinstance(block, dict)
+        },
+    }
+
+
+def manifest_build(
+    *, export: Export, files: list[dict], row_count: int, stats: dict, agreement_report=None
+) -> dict:
     rubric = export.project.rubric
     return {
+        "reliability": _reliability(agreement_report),
         "export": {
             "id": export.pk,
             "project": export.project.slug,
@@ -93,6 +122,10 @@ def _size_category(rows: int) -> str:
         if rows < limit:
             return label
     return "10M<n<100M"
+
+
+def _num(value) -> str:
+    return f"{value:.3f}" if isinstance(value, int | float) else "–"
 
 
 def card_render(*, export: Export, manifest: dict) -> str:
@@ -152,6 +185,28 @@ def card_render(*, export: Export, manifest: dict) -> str:
             f"{a['mean_consensus_confidence']:.3f} | {a['samples']:,} |"
             for key, a in counts["agreement"].items()
         ]
+    reliability = manifest.get("reliability")
+    if reliability and reliability["items"]:
+        lines += [
+            "",
+            "## Inter-rater reliability (whole project)",
+            "",
+            f"From the agreement report of {reliability['computed_at']} "
+            f"(consensus by {reliability['method']}).",
+            "",
+            "| item | Krippendorff's alpha | 95% CI | observed agreement | Fleiss' kappa |",
+            "|---|---:|---|---:|---:|",
+        ]
+        for key, f in reliability["items"].items():
+            ci = (
+                f"{f['ci_low']:.3f}–{f['ci_high']:.3f}"
+                if f.get("ci_low") is not None and f.get("ci_high") is not None
+                else "–"
+            )
+            lines.append(
+                f"| {key} | {_num(f.get('alpha'))} | {ci} | {_num(f.get('observed_agreement'))} "
+                f"| {_num(f.get('fleiss_kappa'))} |"
+            )
     rubric = manifest["rubric"]
     filters = manifest["spec"]["filters"]
     lines += [

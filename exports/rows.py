@@ -131,11 +131,16 @@ def final_answer(
 
 
 def criterion_consensus(
-    criteria: Iterable[CriterionInfo], final_grades: dict | None, reviewer_grades: list[dict]
+    criteria: Iterable[CriterionInfo],
+    final_grades: dict | None,
+    reviewer_grades: list[dict],
+    label_confidence: dict | None = None,
 ) -> dict[str, dict[str, Any]]:
-    """Per criterion: the consensus value, the share of physicians who gave it, and the share of
-    physician pairs who agree (None when fewer than two graded it)."""
+    """Per criterion: the consensus value; its confidence (the agreement job's, where it ran, else
+    the share of physicians who gave that value); and the share of physician pairs who agree
+    (None when fewer than two graded it)."""
     final_grades = final_grades or {}
+    label_confidence = label_confidence or {}
     out = {}
     for criterion in criteria:
         votes = [g[criterion.key] for g in reviewer_grades if criterion.key in g]
@@ -149,12 +154,23 @@ def criterion_consensus(
         else:
             value = None
         n = len(votes)
-        confidence = round(tally.get(_hashable(value), 0) / n, 4) if n else None
+        if label_confidence.get(criterion.key) is not None:
+            confidence = round(float(label_confidence[criterion.key]), 4)
+        else:
+            confidence = round(tally.get(_hashable(value), 0) / n, 4) if n else None
         agreement = (
             round(sum(c * (c - 1) for c in tally.values()) / (n * (n - 1)), 4) if n >= 2 else None
         )
         out[criterion.key] = {"agreement": agreement, "confidence": confidence, "value": value}
     return out
+
+
+def sample_consensus(ctx: RowContext, sample: tuple, reviews: SampleReviews | None) -> dict:
+    """Consensus per criterion of a row tuple selected `with_grades`."""
+    final_grades = orjson.loads(sample[8]) if sample[8] else None
+    label_confidence = orjson.loads(sample[9]) if sample[9] else None
+    grades = reviews.grades if reviews else []
+    return criterion_consensus(ctx.criteria, final_grades, grades, label_confidence)
 
 
 def _hashable(value: Any) -> Any:
@@ -193,8 +209,7 @@ def build_row(ctx: RowContext, sample: tuple, reviews: SampleReviews | None) -> 
         "specialty": specialty,
     }
     if ctx.format == DatasetFormat.GRADED:
-        final_grades = orjson.loads(sample[8]) if sample[8] else None
-        consensus = criterion_consensus(ctx.criteria, final_grades, reviews.grades)
+        consensus = sample_consensus(ctx, sample, reviews)
         row.update(
             answer=answer,
             criteria=consensus,

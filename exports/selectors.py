@@ -10,7 +10,7 @@ from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, TextField
 from django.db.models.functions import Cast
 
 from core.errors import NotFound
-from curation.models import Project, Review, Sample
+from curation.models import AgreementReport, Project, Review, Sample
 
 from .models import DatasetFormat, Export, PipelineToken
 
@@ -70,6 +70,14 @@ def export_latest(
 # ---------------------------------------------------------------- what a build reads
 
 
+def latest_agreement_report(project: Project) -> AgreementReport | None:
+    return (
+        AgreementReport.objects.filter(project=project, status=AgreementReport.Status.DONE)
+        .order_by("-created_at", "-id")
+        .first()
+    )
+
+
 def physician_reviews() -> QuerySet[Review]:
     """Reviews by physicians: model graders never count and never appear as reviewers."""
     return Review.objects.filter(is_model=False).exclude(reviewer__physician__is_model=True)
@@ -122,6 +130,10 @@ def export_samples(*, project: Project, format: str, spec: dict, as_of: dt.datet
         samples = samples.filter(settled_at__date__gte=filters["settled_from"])
     if filters["settled_to"]:
         samples = samples.filter(settled_at__date__lte=filters["settled_to"])
+    if filters["min_confidence"] is not None:
+        # Where the agreement job stored a consensus, filter in SQL (split counts stay exact);
+        # samples without one are checked on the reviews while building.
+        samples = samples.exclude(consensus__min_confidence__lt=filters["min_confidence"])
     if filters["gold"] == "exclude":
         samples = samples.filter(is_gold=False)
     elif filters["gold"] == "only":
@@ -142,12 +154,14 @@ def export_sample_rows(samples: QuerySet, *, format: str, with_grades: bool = Fa
         "final_source",
     ]
     if format == DatasetFormat.GRADED or with_grades:
-        fields.append("final_grades_text")
+        # The agreement job's consensus label, where it ran: model-based confidence per criterion.
+        fields += ["final_grades_text", "label_confidence_text", "consensus__min_confidence"]
     # JSON columns come back as text and are parsed with orjson: the JSONField decoder is slow.
     return (
         samples.annotate(
             messages_text=Cast("messages", TextField()),
             final_grades_text=Cast("final_grades", TextField()),
+            label_confidence_text=Cast("consensus__confidence", TextField()),
         )
         .order_by("id")
         .values_list(*fields)

@@ -27,6 +27,7 @@ from . import storage
 from .build import dataset_build
 from .card import card_render, manifest_build
 from .models import Export, PipelineToken
+from .selectors import latest_agreement_report
 from .spec import spec_normalise
 
 log = logging.getLogger(__name__)
@@ -183,7 +184,11 @@ def export_build(
         workdir = storage.work_dir(export_id=export.pk, attempt=export.attempt)
         result = dataset_build(export=export, workdir=workdir, progress=heartbeat)
         manifest = manifest_build(
-            export=export, files=result.files, row_count=result.row_count, stats=result.stats
+            export=export,
+            files=result.files,
+            row_count=result.row_count,
+            stats=result.stats,
+            agreement_report=latest_agreement_report(export.project),
         )
         (workdir / "manifest.json").write_bytes(
             orjson.dumps(manifest, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS)

@@ -148,3 +148,38 @@ def test_manifest_and_card_describe_the_files(curated, admin, storage_root):
     assert card.startswith("---\n")
     assert "path: train.jsonl" in card
     assert "| train | cardiology | 4 |" in card
+
+
+def test_graded_export_reads_the_agreement_jobs_consensus_where_it_ran(curated, admin):
+    from curation.models import AgreementReport, ConsensusLabel
+
+    report = AgreementReport.objects.create(
+        project=curated.project,
+        status=AgreementReport.Status.DONE,
+        figures={
+            "criteria": {"accurate": {"alpha": 0.81, "ci_low": 0.7, "ci_high": 0.9}},
+            "verdict": {"alpha": 0.66},
+        },
+    )
+    label_confidence = {"accurate": 0.97, "completeness": 0.91, "urgency": 0.88, "advises_er": 0.4}
+    ConsensusLabel.objects.create(
+        sample=curated.accepted,
+        project=curated.project,
+        report=report,
+        grades=curated.accepted.final_grades,
+        confidence=label_confidence,
+        verdict="accept",
+        verdict_confidence=0.95,
+        min_confidence=0.4,
+        n_reviews=2,
+    )
+    export = build(curated.project, admin, "graded")
+    row = read_rows(export)[0]
+    assert row["id"] == "acc-1"
+    assert {k: c["confidence"] for k, c in row["criteria"].items()} == label_confidence
+    assert row["criteria"]["accurate"]["agreement"] == 1.0  # pairwise, from the reviews
+    confident = build(curated.project, admin, "graded", filters={"min_confidence": 0.6})
+    assert "acc-1" not in ids(confident)
+    assert export.manifest["reliability"]["items"]["accurate"]["alpha"] == 0.81
+    card = (data_path(export).parent / "README.md").read_text()
+    assert "| accurate | 0.810 | 0.700–0.900 |" in card
