@@ -81,15 +81,49 @@
     return head.concat(middle, tail);
   }
 
-  /* Runs of the same operation, with whitespace between two changes folded into them. */
+  /* Runs for display: each change reads as whole phrases, what was removed and then what
+   * replaced it; unchanged whitespace between two changes belongs to both sides. */
   function diffRuns(ops) {
     const runs = [];
-    for (const [op, text] of ops) {
-      const last = runs[runs.length - 1];
-      if (last && last.op === op) last.text += text;
-      else runs.push({ op: op, text: text });
+    let i = 0;
+    while (i < ops.length) {
+      if (ops[i][0] === "=") {
+        let text = "";
+        while (i < ops.length && ops[i][0] === "=") text += ops[i++][1];
+        runs.push({ op: "=", text: text });
+        continue;
+      }
+      let end = i + 1;
+      for (let j = i + 1; j < ops.length; j++) {
+        if (ops[j][0] !== "=") end = j + 1;
+        else if (!/^\s+$/.test(ops[j][1])) break;
+      }
+      let removed = "";
+      let added = "";
+      for (let k = i; k < end; k++) {
+        if (ops[k][0] !== "+") removed += ops[k][1];
+        if (ops[k][0] !== "-") added += ops[k][1];
+      }
+      if (removed) runs.push({ op: "-", text: removed });
+      if (added) runs.push({ op: "+", text: added });
+      i = end;
     }
-    return runs;
+    return slideWhitespace(runs);
+  }
+
+  /* "mg[+ twice] daily" reads better as "mg [+twice ]daily": a pure insertion or deletion that
+   * starts with the whitespace the next unchanged run also starts with moves one step right. */
+  function slideWhitespace(runs) {
+    for (let i = 1; i + 1 < runs.length; i++) {
+      const [before, change, after] = [runs[i - 1], runs[i], runs[i + 1]];
+      if (before.op !== "=" || after.op !== "=" || change.op === "=") continue;
+      const lead = change.text.match(/^\s+/);
+      if (!lead || !after.text.startsWith(lead[0]) || !change.text.trim()) continue;
+      before.text += lead[0];
+      change.text = change.text.slice(lead[0].length) + lead[0];
+      after.text = after.text.slice(lead[0].length);
+    }
+    return runs.filter((run) => run.text !== "");
   }
 
   function wordsIn(text) {
@@ -316,7 +350,10 @@
           say(`Draft not saved (the server answered ${response.status}).`);
         }
       })
-      .catch(() => say("Draft not saved: the connection seems down; it will retry."));
+      .catch(() => {
+        say("Draft not saved: the connection seems down; retrying.");
+        if (!timer) timer = setTimeout(save, 5000);
+      });
   }
 
   function schedule() {
