@@ -164,6 +164,10 @@ class CountingReader(io.RawIOBase):
         return n
 
 
+def _ignore(n: int) -> None:
+    return None
+
+
 @dataclass
 class Source:
     """An opened input: a buffered binary stream, a display name, and its size when known."""
@@ -223,11 +227,11 @@ def open_source(
         raw = source
         display = name or getattr(source, "name", None) or "<upload>"
     size = _size_of(raw)
-    if on_read is not None:
-        raw = CountingReader(raw, on_read)
-    stream = raw if isinstance(raw, io.BufferedIOBase) and on_read is None else None
-    if stream is None:
-        stream = io.BufferedReader(raw, CHUNK_BYTES)  # type: ignore[arg-type]
+    if on_read is None and isinstance(raw, io.BufferedReader):
+        stream = raw
+    else:
+        # Any object with read(n) (a Django UploadedFile, a socket file) becomes buffered.
+        stream = io.BufferedReader(CountingReader(raw, on_read or _ignore), CHUNK_BYTES)
     try:
         yield Source(stream=stream, name=str(display), size=size)
     finally:

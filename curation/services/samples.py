@@ -684,7 +684,7 @@ def sample_redact(*, sample: Sample, actor, replacements: dict[str, str] | None 
     sample is scanned again: it leaves quarantine only if nothing is found any more. The audit
     event records counts and hashes, never the removed text.
     """
-    sample = Sample.objects.select_for_update().select_related("specialty").get(pk=sample.pk)
+    sample = Sample.objects.select_for_update().get(pk=sample.pk)
     pairs = [(old, new) for old, new in (replacements or {}).items()]
     for index, (old, new) in enumerate(pairs):
         if not isinstance(old, str) or not old or not isinstance(new, str):
@@ -727,7 +727,9 @@ def sample_redact(*, sample: Sample, actor, replacements: dict[str, str] | None 
         reasoning=reasoning,
         answer=answer,
         images=sample.images,
-        specialty=sample.specialty.code if sample.specialty else None,
+        specialty=Specialty.objects.get(pk=sample.specialty_id).code
+        if sample.specialty_id
+        else None,
         metadata=sample.metadata,
         gold=sample.gold_grades,
     )
