@@ -1,13 +1,15 @@
 """Local development and the demo: SQLite and a filesystem broker unless told otherwise."""
 
 import os
+from pathlib import Path
 
 from .base import *  # noqa: F403
 from .base import BASE_DIR, env_bool
 
 DEBUG = env_bool("DEBUG", True)
 
-_broker_dir = BASE_DIR / "var" / "broker"
+# ROUNDS_VAR_DIR moves everything the demo writes (scripts/demo.py sets it).
+_broker_dir = Path(os.environ.get("ROUNDS_VAR_DIR", BASE_DIR / "var")) / "broker"
 if "CELERY_BROKER_URL" not in os.environ:
     # kombu's filesystem transport: a real broker that needs no server process.
     for sub in ("out", "processed"):

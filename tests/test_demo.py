@@ -1,0 +1,99 @@
+"""`make demo`: scripts/demo.py serves the seeded site with a real worker; Ctrl-C stops both."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+PASSWORD = "rounds-demo-2026"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def gone(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return True
+    return False
+
+
+@pytest.fixture
+def demo(tmp_path):
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "CELERY_BROKER_URL")}
+    env.update(ROUNDS_VAR_DIR=str(tmp_path / "var"), PYTHONUNBUFFERED="1")
+    proc = subprocess.Popen(
+        [sys.executable, "scripts/demo.py", "--host", "127.0.0.1", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(proc.stdout), daemon=True)
+    reader.start()
+    deadline = time.monotonic() + 240
+    while not any("Press Ctrl-C to stop." in line for line in lines):
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            pytest.fail("demo did not start:\n" + "".join(lines)[-4000:])
+        time.sleep(0.5)
+    yield proc, f"http://127.0.0.1:{port}", lines
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGKILL)
+
+
+def test_demo_serves_the_seeded_site_and_stops_both_processes_on_ctrl_c(demo, tmp_path):
+    proc, url, lines = demo
+    output = "".join(lines)
+    pids = re.search(r"web pid (\d+), worker pid (\d+)", output)
+    web, worker = int(pids.group(1)), int(pids.group(2))
+    assert f"Rounds is running at {url}/" in output
+    assert "admin@rounds.demo" in output and PASSWORD in output
+    assert " ready." in (tmp_path / "var" / "log" / "worker.log").read_text()
+
+    session = requests.Session()
+    page = session.get(f"{url}/accounts/login/", timeout=10)
+    assert page.status_code == 200
+    signed_in = session.post(
+        f"{url}/admin/login/?next=/admin/",
+        data={
+            "username": "admin@rounds.demo",
+            "password": PASSWORD,
+            "csrfmiddlewaretoken": session.cookies["csrftoken"],
+            "next": "/admin/",
+        },
+        headers={"Referer": f"{url}/admin/login/"},
+        timeout=10,
+    )
+    assert signed_in.status_code == 200
+    assert "Site administration" in signed_in.text
+    assert "Health answers review" in session.get(f"{url}/admin/curation/project/").text
+
+    proc.send_signal(signal.SIGINT)
+
+    assert proc.wait(timeout=60) == 0
+    assert "demo: stopped" in "".join(lines)
+    deadline = time.monotonic() + 10
+    while not (gone(web) and gone(worker)) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert gone(web) and gone(worker)
+    assert (tmp_path / "var" / "rounds.sqlite3").exists()
