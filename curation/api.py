@@ -89,8 +89,8 @@ class ProjectNextApi(APIView):
         assignment = assignment_next(user=request.user, project=project)
         if assignment is None:
             return Response(status=status.HTTP_204_NO_CONTENT)
-        assignment = selectors.assignment_for_user(request.user, assignment.pk)
         code = status.HTTP_200_OK if getattr(assignment, "resumed", False) else 201
+        assignment = selectors.assignment_for_user(request.user, assignment.pk)
         return Response(AssignmentSerializer(assignment).data, status=code)
 
 
