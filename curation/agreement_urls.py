@@ -1,1 +1,10 @@
-urlpatterns: list = []
+from django.urls import path
+
+from . import agreement_views as views
+
+urlpatterns = [
+    path("projects/<slug:slug>/agreement/", views.dashboard, name="agreement-dashboard"),
+    path("adjudication/", views.queue, name="adjudication-queue"),
+    path("adjudication/<int:sample_id>/", views.decide, name="adjudication-decide"),
+    path("me/agreement/", views.own, name="own-agreement"),
+]

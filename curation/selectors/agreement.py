@@ -83,9 +83,11 @@ def sample_for_adjudication(user, sample_id) -> Sample:
         sample_id = int(sample_id)
     except (TypeError, ValueError):
         raise NotFound("Sample not found.")
-    visible = Sample.objects.filter(project__in=projects_for_lead(user)) | Sample.objects.filter(
-        project__in=projects_for_admin(user)
-    )
+    # Leads see reviews unblinded only once collecting is over, so no open sample is spoiled.
+    visible = Sample.objects.filter(
+        project__in=projects_for_lead(user),
+        status__in=[Sample.Status.ADJUDICATION, Sample.Status.SETTLED],
+    ) | Sample.objects.filter(project__in=projects_for_admin(user))
     sample = (
         visible.select_related("project__rubric", "specialty")
         .prefetch_related(
