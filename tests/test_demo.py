@@ -97,3 +97,57 @@ def test_demo_serves_the_seeded_site_and_stops_both_processes_on_ctrl_c(demo, tm
         time.sleep(0.2)
     assert gone(web) and gone(worker)
     assert (tmp_path / "var" / "rounds.sqlite3").exists()
+
+
+def test_docker_compose_describes_the_production_stack():
+    import yaml
+
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    services = compose["services"]
+    assert {"postgres", "redis", "migrate", "web", "worker", "beat", "nginx"} <= set(services)
+    for name in ("migrate", "web", "worker", "beat"):
+        env = services[name]["environment"]
+        assert env["DJANGO_SETTINGS_MODULE"] == "config.settings.production", name
+        assert env["CELERY_BROKER_URL"] == "redis://redis:6379/0", name
+        assert env["DATABASE_URL"].startswith("postgres://rounds:"), name
+        assert services[name]["depends_on"]["postgres"]["condition"] == "service_healthy"
+    assert services["web"]["command"][:2] == ["gunicorn", "config.wsgi:application"]
+    assert services["worker"]["command"][:3] == ["celery", "--app=config", "worker"]
+    assert services["beat"]["command"][:3] == ["celery", "--app=config", "beat"]
+    assert services["web"]["depends_on"]["migrate"]["condition"] == (
+        "service_completed_successfully"
+    )
+    assert {"pgdata", "redisdata", "storage", "static"} <= set(compose["volumes"])
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert "requirements/base.txt" in dockerfile and "USER rounds" in dockerfile
+
+
+def production_check(**env_overrides) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "DATABASE_URL", "DEBUG")}
+    env.update(DJANGO_SETTINGS_MODULE="config.settings.production", **env_overrides)
+    code = "import django; django.setup(); from django.conf import settings; print(settings.DEBUG)"
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_production_settings_import_with_the_compose_environment():
+    result = production_check(
+        SECRET_KEY="x" * 64,
+        DATABASE_URL="postgres://rounds:pw@postgres:5432/rounds",
+        CELERY_BROKER_URL="redis://redis:6379/0",
+        ALLOWED_HOSTS="rounds.example.org",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "False"
+
+
+def test_production_settings_refuse_to_start_without_a_secret_key():
+    result = production_check(DATABASE_URL="postgres://rounds:pw@postgres:5432/rounds")
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr

@@ -1,0 +1,31 @@
+# The Rounds image: one image runs the web server (gunicorn), the Celery worker and beat.
+FROM python:3.11-slim-bookworm AS base
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    DJANGO_SETTINGS_MODULE=config.settings.production
+
+WORKDIR /app
+
+# Pinned dependencies first, so code changes reuse this layer.
+COPY requirements/base.txt requirements/base.txt
+RUN pip install -r requirements/base.txt
+
+COPY . .
+
+# Static files are collected at build time; the settings need placeholders only to import.
+RUN SECRET_KEY=build-only-placeholder-not-a-secret-0123456789abcdefghijklmnop \
+    DATABASE_URL=sqlite:////tmp/build.sqlite3 STATIC_ROOT=/app/staticfiles \
+    python manage.py collectstatic --noinput -v 0 \
+ && useradd --system --uid 10001 --home /app rounds \
+ && mkdir -p /data/storage \
+ && chown -R rounds:rounds /data
+
+USER rounds
+ENV STATIC_ROOT=/app/staticfiles STORAGE_ROOT=/data/storage
+EXPOSE 8000
+
+CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", \
+     "--timeout", "60", "--access-logfile", "-"]
