@@ -144,3 +144,29 @@ def storage_root(settings, tmp_path):
 
 def now():
     return timezone.now()
+
+
+@pytest.fixture
+def audit_triggers_back(django_db_blocker):
+    yield
+    from django.db import connection
+
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute("SET session_replication_role = DEFAULT")
+
+
+@pytest.fixture
+def committed(audit_triggers_back, transactional_db):
+    """transactional_db (a worker must see the data) whose closing flush may empty the
+    append-only audit table: triggers are off for that flush only. The standard specialties,
+    which the flush removes, are put back first."""
+    from django.db import connection
+
+    from annotators.models import Specialty
+    from annotators.specialties import STANDARD_SPECIALTIES
+
+    for code, name, board in STANDARD_SPECIALTIES:
+        Specialty.objects.get_or_create(code=code, defaults={"name": name, "board": board})
+    yield
+    with connection.cursor() as cursor:
+        cursor.execute("SET session_replication_role = replica")
