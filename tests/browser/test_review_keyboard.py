@@ -20,12 +20,13 @@ CORRECTION = "Call 911 now: crushing chest pain can be a heart attack."
 def sign_in(page, user) -> None:
     """Types into the sign-in form (the e-mail field has focus) and presses Enter."""
     page.goto("/accounts/login/")
+    page.wait_for_function("() => document.activeElement?.id === 'id_username'")
     page.keyboard.type(user.username)
     page.keyboard.press("Tab")
     page.keyboard.type(PASSWORD)
     with page.expect_navigation():
         page.keyboard.press("Enter")
-    assert page.url.endswith("/"), page.url
+    assert page.get_by_role("heading", name="My work").is_visible(), page.url
 
 
 def start(page, project) -> None:
@@ -53,6 +54,22 @@ def keys(page, *sequence: str) -> None:
 def submit(page) -> None:
     with page.expect_navigation():
         page.keyboard.press("Control+Enter")
+
+
+def unlabelled_controls(page) -> list[str]:
+    """Controls without a label, and radio groups without a legend."""
+    return page.evaluate(
+        """() => Array.from(document.querySelectorAll("input, textarea, select, button"))
+            .filter((el) => el.type !== "hidden")
+            .filter((el) => {
+                const text = el.tagName === "BUTTON" && el.textContent.trim();
+                const named = el.labels.length > 0 || text;
+                const legend = el.closest("fieldset")?.querySelector("legend");
+                const grouped = el.type !== "radio" || legend;
+                return !(named && grouped);
+            })
+            .map((el) => el.outerHTML.slice(0, 120))"""
+    )
 
 
 def no_horizontal_scroll(page) -> bool:
@@ -167,6 +184,7 @@ def test_review_page_fits_a_tablet_without_horizontal_scroll(
         assert no_horizontal_scroll(page), f"My work scrolls sideways at {width}px"
         start(page, project)
         assert no_horizontal_scroll(page), f"the review page scrolls sideways at {width}px"
+        assert unlabelled_controls(page) == []
         context.close()
 
 
