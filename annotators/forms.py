@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.contrib.admin.helpers import ActionForm
 from django.contrib.auth import password_validation
 
 
@@ -49,3 +50,20 @@ class InvitationAcceptForm(forms.Form):
             except forms.ValidationError as exc:
                 self.add_error("password1", exc)
         return cleaned
+
+
+class FileUploadForm(forms.Form):
+    """One file, for the admin's import pages."""
+
+    file = forms.FileField(label="File")
+
+
+class PhysicianActionForm(ActionForm):
+    """The admin action bar with a note: the reason for a suspension, a verification note."""
+
+    note = forms.CharField(
+        label="Note / reason",
+        required=False,
+        max_length=500,
+        widget=forms.TextInput(attrs={"size": 40, "placeholder": "reason or verification note"}),
+    )

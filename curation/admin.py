@@ -45,6 +45,36 @@ class ProjectAdmin(admin.ModelAdmin):
     list_filter = ("status", "specialty_match")
     search_fields = ("name", "slug")
     filter_horizontal = ("cohorts", "admins")
+    # "Load project file": the same service as `manage.py load_project`.
+    change_list_template = "admin/rounds/change_list_upload.html"
+    upload_label = "Load project file"
+
+    def get_urls(self):
+        from django.urls import path
+
+        view = self.admin_site.admin_view(self.load_view)
+        return [path("load/", view, name="curation_project_upload"), *super().get_urls()]
+
+    def load_view(self, request):
+        from django.urls import reverse
+
+        from annotators.views import admin_upload_view
+
+        from .services.projects import project_load
+
+        def handle(upload, user):
+            result = project_load(data=upload.read(), actor=user, filename=upload.name)
+            url = reverse("admin:curation_project_change", args=[result.project.pk])
+            return result.summary(), url
+
+        return admin_upload_view(
+            self,
+            request,
+            title="Load project file",
+            handle=handle,
+            help_text="A YAML or JSON project file: slug, name, guidelines, overlap, cohorts and "
+            "the rubric. A changed rubric that already has reviews becomes a new version.",
+        )
 
 
 @admin.register(Sample)

@@ -205,3 +205,76 @@ def test_licence_held_by_someone_else_in_the_database_is_a_conflict(tmp_path):
         f"{path}:2 licence_number: CA A-100 belongs to another physician (other@clinic.test)"
     ]
     assert Physician.objects.count() == 1
+
+
+def test_admin_imports_a_physicians_csv_through_the_upload_page(
+    client, admin, django_capture_on_commit_callbacks
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client.force_login(admin)
+    assert b"Import physicians CSV" in client.get("/admin/annotators/physician/").content
+    upload = SimpleUploadedFile("physicians.csv", (HEADER + ROWS).encode())
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/admin/annotators/physician/import/", {"file": upload}, follow=True)
+
+    assert "Physicians: 3 created, 0 updated, 0 unchanged" in response.content.decode()
+    assert Physician.objects.filter(status="invited").count() == 3
+    assert len(mail.outbox) == 3
+    assert AuditEvent.objects.filter(action="physician.created", actor=admin).count() == 3
+
+
+def test_admin_upload_lists_bad_rows_and_writes_nothing(client, admin):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client.force_login(admin)
+    upload = SimpleUploadedFile("physicians.csv", (HEADER + "x@y.test,X,cardio,,,,\n").encode())
+    response = client.post("/admin/annotators/physician/import/", {"file": upload})
+    html = response.content.decode()
+    assert "<td>2</td><td>specialties</td>" in html
+    assert "unknown specialty &#x27;cardio&#x27;; did you mean &#x27;cardiology&#x27;?" in html
+    assert Physician.objects.count() == 0
+
+
+def test_admin_actions_verify_and_suspend_through_services(client, admin, tmp_path):
+    run(write(tmp_path, HEADER + ROWS))
+    alice = Physician.objects.get(user__username="alice@clinic.test")
+    dan = Physician.objects.get(user__username="dan@clinic.test")  # no licence on file
+    client.force_login(admin)
+    changelist = "/admin/annotators/physician/"
+
+    response = client.post(
+        changelist,
+        {"action": "verify_selected", "_selected_action": [alice.pk, dan.pk], "note": "Board"},
+        follow=True,
+    )
+
+    alice.refresh_from_db()
+    dan.refresh_from_db()
+    assert (alice.verification, alice.verification_note, alice.verified_by) == (
+        "verified",
+        "Board",
+        admin,
+    )
+    assert dan.verification == "unverified"
+    html = response.content.decode()
+    assert "Verified 1 physician(s)." in html
+    assert "Skipped dan@clinic.test: a licence number and jurisdiction are needed" in html
+
+    client.post(
+        changelist, {"action": "suspend_selected", "_selected_action": [alice.pk], "note": ""}
+    )
+    alice.refresh_from_db()
+    assert alice.status == "invited"  # a suspension needs a reason
+    client.post(
+        changelist,
+        {
+            "action": "suspend_selected",
+            "_selected_action": [alice.pk],
+            "note": "Licence under review",
+        },
+    )
+    alice.refresh_from_db()
+    assert (alice.status, alice.status_reason) == ("suspended", "Licence under review")
+    assert AuditEvent.objects.filter(action="physician.suspended", actor=admin).count() == 1

@@ -300,3 +300,45 @@ def test_project_load_is_audited_with_the_actor(project_file, admin):
     event = AuditEvent.objects.get(action="project.created")
     assert event.actor == admin
     assert event.after["cohorts"] == ["cardio-panel"]
+
+
+def test_admin_loads_a_project_file_through_the_upload_page(client, admin, cohort):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client.force_login(admin)
+    assert b"Load project file" in client.get("/admin/curation/project/").content
+    assert client.get("/admin/curation/project/load/").status_code == 200
+
+    upload = SimpleUploadedFile("triage.yaml", PROJECT_YAML.encode())
+    response = client.post("/admin/curation/project/load/", {"file": upload}, follow=True)
+
+    project = Project.objects.get(slug="triage")
+    assert response.redirect_chain[-1][0] == f"/admin/curation/project/{project.pk}/change/"
+    assert "Project triage created; rubric triage v1 created." in response.content.decode()
+    assert AuditEvent.objects.get(action="project.created").actor == admin
+
+
+def test_admin_upload_page_lists_errors_with_line_and_field_and_writes_nothing(
+    client, admin, cohort
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client.force_login(admin)
+    bad = PROJECT_YAML.replace("max: 5", "max: 1").replace("points: 8", "points: 0")
+    upload = SimpleUploadedFile("triage.yaml", bad.encode())
+
+    response = client.post("/admin/curation/project/load/", {"file": upload})
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "<td>20</td><td>rubric.criteria[1].max</td>" in html
+    assert "must be greater than min (1), got 1" in html
+    assert "<td>31</td><td>rubric.criteria[3].points</td>" in html
+    assert "Nothing was written." in html
+    assert not Project.objects.exists()
+
+
+def test_only_staff_reach_the_admin_upload_page(client, cardiologist):
+    client.force_login(cardiologist.user)
+    response = client.get("/admin/curation/project/load/")
+    assert response.status_code == 302 and "/admin/login/" in response.url
