@@ -183,3 +183,37 @@ def test_graded_export_reads_the_agreement_jobs_consensus_where_it_ran(curated, 
     assert export.manifest["reliability"]["items"]["accurate"]["alpha"] == 0.81
     card = (data_path(export).parent / "README.md").read_text()
     assert "| accurate | 0.810 | 0.700–0.900 |" in card
+
+
+def test_export_dataset_command_builds_the_same_file_with_a_progress_bar(
+    curated, admin, tmp_path, capsys
+):
+    from django.core.management import call_command
+
+    call_command(
+        "export_dataset",
+        "--project",
+        "chest-pain",
+        "--format",
+        "sft",
+        "--out",
+        str(tmp_path / "out"),
+    )
+    export = Export.objects.get()
+    assert export.status == "done" and export.created_by is None
+    out = tmp_path / "out"
+    assert sorted(p.name for p in out.iterdir()) == ["README.md", "manifest.json", "train.jsonl"]
+    assert (out / "train.jsonl").read_bytes() == data_path(export).read_bytes()
+    assert "4 rows" in capsys.readouterr().out
+    call_command(
+        "export_dataset",
+        "--project",
+        "chest-pain",
+        "--format",
+        "graded",
+        "--parquet",
+        "--out",
+        str(tmp_path / "graded.parquet"),
+    )
+    assert len(read_rows(Export.objects.get(version=2))) == 5
+    assert (tmp_path / "graded.parquet").stat().st_size > 0
