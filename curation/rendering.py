@@ -31,6 +31,7 @@ ALLOWED_ATTRIBUTES = {
 URL_SCHEMES = {"http", "https", "mailto"}
 IMAGE_DATA_URL = re.compile(r"^data:image/(png|jpeg|gif|webp);base64,[A-Za-z0-9+/=\s]+$")
 _WORD = re.compile(r"\S+")
+_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 
 
 def _markdown() -> markdown.Markdown:
@@ -75,15 +76,26 @@ def image_url_safe(url: Any) -> str | None:
     return None
 
 
-def sample_images(images: Iterable[Any] | None) -> list[dict[str, str]]:
-    """Normalise a sample's ``images`` (URLs, or objects with url/src and alt) for the page."""
-    out: list[dict[str, str]] = []
+def sample_images(images: Iterable[Any] | None) -> list[dict[str, str | None]]:
+    """A sample's ``images`` (URLs or paths, or objects with url/src and alt) for the page.
+
+    A URL the page may load gets ``url``; a bare file path (stored with the sample, not served
+    from here) gets ``url=None`` so the page can say an image is attached; anything with another
+    scheme (``javascript:``, ``file:``) is dropped.
+    """
+    out: list[dict[str, str | None]] = []
     for position, image in enumerate(images or [], start=1):
         if isinstance(image, dict):
-            url = image_url_safe(image.get("url") or image.get("src"))
+            raw = image.get("url") or image.get("src")
             alt = str(image.get("alt") or image.get("caption") or "")
         else:
-            url, alt = image_url_safe(image), ""
+            raw, alt = image, ""
+        if not isinstance(raw, str) or not raw.strip():
+            continue
+        url = image_url_safe(raw)
+        alt = alt or f"Image {position} attached to the sample"
         if url:
-            out.append({"url": url, "alt": alt or f"Image {position} attached to the sample"})
+            out.append({"url": url, "alt": alt, "path": None})
+        elif not _SCHEME.match(raw.strip()) and not raw.strip().startswith("//"):
+            out.append({"url": None, "alt": alt, "path": raw.strip()})
     return out

@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 
 from curation.models import Assignment, Review, ReviewDraft
+from curation.services.assignment import assignment_next
+from curation.services.reviews import review_submit
 from tests.factories import SampleFactory
 
 pytestmark = pytest.mark.browser
@@ -211,3 +213,30 @@ def test_draft_autosave_restores_after_the_tab_is_closed(committed, page, cardio
     assert reopened.locator("#id_rationale").input_value() == "Draft rationale in progress"
     assert "Draft restored" in reopened.locator("[data-draft-status]").inner_text()
     assert not Review.objects.exists()
+
+
+def test_second_physician_sees_nothing_of_the_first_review(
+    committed, page, cardiologist, second_cardiologist, project
+):
+    sample = SampleFactory(project=project)
+    first = assignment_next(user=cardiologist.user, project=project)
+    review_submit(
+        assignment=first,
+        user=cardiologist.user,
+        grades={"accurate": False, "completeness": 1, "urgency": "routine", "advises_er": False},
+        verdict="revise",
+        corrected_answer="ZEBRA-CORRECTION go to the emergency department",
+        rationale="QUOKKA-RATIONALE misses red flags",
+    )
+
+    sign_in(page, second_cardiologist.user)
+    start(page, project)
+
+    assert Assignment.objects.get(reviewer=second_cardiologist.user).sample == sample
+    html = page.content()
+    for leak in ("ZEBRA-CORRECTION", "QUOKKA-RATIONALE", "Alice", cardiologist.user.email):
+        assert leak not in html
+    assert page.locator("input:checked").count() == 0
+    assert page.locator("#id_corrected_answer").input_value() == sample.answer
+    page.goto("/reviews/")
+    assert "You have not submitted a review yet" in page.content()

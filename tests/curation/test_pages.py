@@ -534,11 +534,18 @@ def test_markdown_keeps_formatting_and_drops_active_content():
 
 def test_only_safe_image_urls_are_shown():
     images = sample_images(
-        ["https://x.org/a.png", {"url": "/media/b.png", "alt": "ECG"}, "javascript:alert(1)", 7]
+        [
+            "https://x.org/a.png",
+            {"url": "/media/b.png", "alt": "ECG"},
+            "javascript:alert(1)",
+            7,
+            "scans/ct-head.png",
+        ]
     )
     assert images == [
-        {"url": "https://x.org/a.png", "alt": "Image 1 attached to the sample"},
-        {"url": "/media/b.png", "alt": "ECG"},
+        {"url": "https://x.org/a.png", "alt": "Image 1 attached to the sample", "path": None},
+        {"url": "/media/b.png", "alt": "ECG", "path": None},
+        {"url": None, "alt": "Image 5 attached to the sample", "path": "scans/ct-head.png"},
     ]
 
 
