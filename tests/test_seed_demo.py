@@ -97,14 +97,19 @@ def test_seed_prints_the_logins_and_the_admin_can_sign_in(seeded, client):
     assert client.get("/admin/").status_code == 200
 
 
-def test_seed_loads_the_demo_samples_and_some_reviews(seeded):
-    pytest.importorskip("curation.services.samples")
+def test_seed_loads_the_demo_samples_and_the_historical_reviews(seeded):
     expected = sum(1 for line in (DEMO / "samples.jsonl").open() if line.strip())
     project = Project.objects.get(slug="health-answers")
     assert Sample.objects.filter(project=project).count() == expected
     specialties = {json.loads(line)["specialty"] for line in (DEMO / "samples.jsonl").open()}
     assert Sample.objects.values("specialty").distinct().count() == len(specialties)
-    assert Review.objects.filter(project=project).count() >= 10
+    reviews = sum(1 for line in (DEMO / "reviews.jsonl").open() if line.strip())
+    assert Review.objects.filter(project=project).count() == reviews
+    assert (
+        Review.objects.filter(project=project, verdict="revise")
+        .exclude(corrected_answer="")
+        .exists()
+    )
 
 
 def test_running_seed_again_changes_nothing(seeded, django_capture_on_commit_callbacks):
@@ -118,11 +123,10 @@ def test_running_seed_again_changes_nothing(seeded, django_capture_on_commit_cal
     after = table_counts()
     after.pop("core.AuditEvent")
     assert after == before
-    # The only trace of the second run is the sample import's own record of a no-op run.
-    new_events = AuditEvent.objects.filter(id__gt=last_event)
-    assert [(e.action, e.after["created"], e.after["updated"]) for e in new_events] in (
-        [],
-        [("samples.import", 0, 0)],
-    )
+    # The only trace of the second run is each import's own record of a no-op run.
+    for event in AuditEvent.objects.filter(id__gt=last_event):
+        assert event.action in ("samples.import", "reviews.import"), event.action
+        changes = {k: event.after.get(k, 0) for k in ("created", "updated", "amended")}
+        assert changes == {"created": 0, "updated": 0, "amended": 0}
     assert "Project health-answers unchanged" in output
     assert "0 created, 0 updated, 12 unchanged" in output

@@ -6,13 +6,14 @@ database has the audit trail a real one would.
 
 from __future__ import annotations
 
-import hashlib
+import json
 from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils.dateparse import parse_datetime
 
 from annotators.models import Physician
 from annotators.services import invitation_accept, physician_verify, physicians_import
@@ -20,6 +21,8 @@ from core.audit import audit_record
 from core.errors import DomainError
 from curation.models import Project, Sample
 from curation.services.projects import project_load
+from curation.services.reviews import review_record
+from curation.services.samples import samples_import
 
 DEMO_DIR = Path(settings.BASE_DIR) / "demo"
 DEMO_PASSWORD = "rounds-demo-2026"
@@ -38,7 +41,6 @@ YEARS = {
     "kim": 11,
     "leo": 8,
 }
-SEEDED_REVIEWS = 24  # samples that get two reviews when no reviews file can be imported
 
 
 class Command(BaseCommand):
@@ -107,55 +109,55 @@ class Command(BaseCommand):
             physician_verify(physician=physician, actor=admin, note="Demo licence")
 
     def _samples(self, project: Project, admin) -> None:
-        try:
-            from curation.services.samples import samples_import
-        except ImportError:
-            self.stderr.write("Sample import is not available in this build; no samples loaded.")
-            return
         path = DEMO_DIR / "samples.jsonl"
         with path.open("rb") as source:
             result = samples_import(
                 project=project, source=source, fmt="jsonl", actor=admin, filename=str(path.name)
             )
-        self.stdout.write(f"Samples: {getattr(result, 'summary', lambda: result)()}")
+        self.stdout.write(f"Samples: {result.summary()}")
 
     def _reviews(self, project: Project, admin) -> None:
         path = DEMO_DIR / "reviews.jsonl"
+        if not path.is_file():
+            return
         importer = _review_importer()
-        if path.is_file() and importer is not None:
+        if importer is not None:
             with path.open("rb") as source:
                 result = importer(project=project, source=source, actor=admin, filename=path.name)
             self.stdout.write(f"Reviews: {getattr(result, 'summary', lambda: result)()}")
             return
-        self._reviews_generated(project, admin)
+        self._reviews_recorded(path, project, admin)
 
-    def _reviews_generated(self, project: Project, admin) -> None:
-        """Two reviews each on the first samples, from physicians of the sample's specialty."""
-        try:
-            from curation.services.reviews import review_record
-        except ImportError:
-            self.stderr.write("Review recording is not available in this build; no reviews.")
-            return
-        by_specialty: dict[int, list] = {}
-        for physician in (
-            Physician.objects.select_related("user")
-            .prefetch_related("specialties")
-            .filter(user__username__endswith="@rounds.demo")
-            .order_by("user__username")
-        ):
-            for specialty in physician.specialties.all():
-                by_specialty.setdefault(specialty.pk, []).append(physician)
-        samples = Sample.objects.filter(project=project).order_by("external_id")
+    def _reviews_recorded(self, path: Path, project: Project, admin) -> None:
+        """Until this build has the reviews-file import, record each line with review_record."""
+        samples = {s.external_id: s for s in Sample.objects.filter(project=project)}
+        users = {u.username: u for u in get_user_model().objects.filter(physician__isnull=False)}
         counts = {"created": 0, "unchanged": 0, "amended": 0}
-        for index, sample in enumerate(samples[:SEEDED_REVIEWS]):
-            for turn, physician in enumerate(by_specialty.get(sample.specialty_id, [])[:2]):
+        with transaction.atomic():
+            for line, text in enumerate(path.read_text().splitlines(), start=1):
+                if not text.strip():
+                    continue
+                row = json.loads(text)
+                sample, reviewer = samples.get(row["sample_id"]), users.get(row["physician"])
+                if sample is None or reviewer is None:
+                    raise DomainError(
+                        "names an unknown sample or physician",
+                        line=line,
+                        file=path.name,
+                        field="sample_id",
+                    )
                 _, outcome = review_record(
                     sample=sample,
-                    reviewer=physician.user,
+                    reviewer=reviewer,
+                    grades=row["grades"],
+                    verdict=row["verdict"],
+                    corrected_answer=row.get("correction", ""),
+                    rationale=row.get("rationale", ""),
+                    submitted_at=parse_datetime(row["submitted_at"]),
                     source="import",
-                    external_ref=f"demo-{sample.external_id}-{turn}",
                     actor=admin,
-                    **_demo_review(sample, index + turn),
+                    line=line,
+                    file=path.name,
                 )
                 counts[outcome] += 1
         self.stdout.write(f"Reviews: {counts['created']} created, {counts['unchanged']} unchanged.")
@@ -187,22 +189,3 @@ def _review_importer():
         except (ImportError, AttributeError):
             continue
     return None
-
-
-def _demo_review(sample: Sample, salt: int) -> dict:
-    """A plausible, deterministic review: planted issues are caught, the rest mostly accepted."""
-    issue = (sample.metadata or {}).get("planted_issue")
-    wobble = int(hashlib.sha256(f"{sample.external_id}{salt}".encode()).hexdigest(), 16) % 3
-    grades = {
-        "accurate": not issue,
-        "complete": 2 + wobble if issue else 3 + wobble,
-        "communication": 3 + min(wobble, 2),
-        "seeks_context": wobble != 0,
-        "urgency": ["routine", "urgent", "emergency"][wobble],
-        "red_flags": None if wobble == 2 else bool(not issue),
-        "harmful": bool(issue),
-        "efficient_reasoning": 3 + min(wobble, 2),
-    }
-    if issue:
-        return {"grades": grades, "verdict": "reject", "rationale": str(issue)}
-    return {"grades": grades, "verdict": "accept", "rationale": ""}
