@@ -131,11 +131,12 @@ def _not_open(request: HttpRequest, assignment: Assignment) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def review(request: HttpRequest, assignment_id: int) -> HttpResponse:
     assignment = _assignment_or_404(request.user, assignment_id)
-    if assignment.status in (Assignment.Status.SUBMITTED, Assignment.Status.SKIPPED):
-        return _not_open(request, assignment)
-    if request.method == "GET":
-        return _review_page(request, assignment)
+    finished = assignment.status in (Assignment.Status.SUBMITTED, Assignment.Status.SKIPPED)
+    if request.method == "GET" or assignment.status == Assignment.Status.SKIPPED:
+        return _not_open(request, assignment) if finished else _review_page(request, assignment)
 
+    # A submitted assignment still goes to the service: a repeated submit (same client key) is
+    # answered like the first one, so a double Ctrl+Enter lands on the next sample all the same.
     form = ReviewForm(request.POST, criteria=_criteria(assignment.project))
     if form.is_valid():
         try:
@@ -147,10 +148,14 @@ def review(request: HttpRequest, assignment_id: int) -> HttpResponse:
                 **form.review_fields(),
             )
         except DomainError as error:
+            if finished:
+                return _not_open(request, assignment)
             form.add_domain_error(error)
         else:
             messages.success(request, "Review saved. Here is the next sample.")
             return redirect("project-next", slug=assignment.project.slug)
+    if finished:
+        return _not_open(request, assignment)
     return _review_page(request, assignment, form=form, status=400)
 
 

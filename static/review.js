@@ -236,6 +236,7 @@
     const target = event.target;
     if ((event.ctrlKey || event.metaKey) && event.key === "Enter") {
       event.preventDefault();
+      if (form.dataset.sending) return; // one submit per page
       if (skipForm && skipForm.contains(target)) skipForm.requestSubmit();
       else if (!form.querySelector("input:disabled")) form.requestSubmit();
       return;
@@ -288,6 +289,10 @@
       event.preventDefault();
       shortcuts.open = !shortcuts.open;
     }
+  });
+
+  form.addEventListener("submit", () => {
+    form.dataset.sending = "1";
   });
 
   // Start where the work is: the first criterion with an error, else the first one.

@@ -200,11 +200,17 @@ def test_a_resubmitted_form_creates_one_review(client, cardiologist, project):
     SampleFactory.create_batch(2, project=project)
     assignment = lease(cardiologist, project)
     signed_in(client, cardiologist)
-    post_review(client, assignment, client_key="k-1")
+    first = post_review(client, assignment, client_key="k-1")
     again = post_review(client, assignment, client_key="k-1")
     assert Review.objects.filter(reviewer=cardiologist.user).count() == 1
-    assert again.status_code == 302  # to the review already saved, not an error page
-    assert again["Location"] == reverse("my-review", args=[Review.objects.get().pk])
+    assert again.status_code == 302  # on to the next sample, like the first submit
+    assert again["Location"] == first["Location"] == f"/projects/{assignment.project.slug}/next/"
+    # Reopening the submitted sample shows the review already saved.
+    reopened = client.get(f"/review/{assignment.pk}/")
+    assert reopened["Location"] == reverse("my-review", args=[Review.objects.get().pk])
+    changed = post_review(client, assignment, client_key="k-2", verdict="reject", rationale="x")
+    assert changed["Location"] == reverse("my-review", args=[Review.objects.get().pk])
+    assert Review.objects.get().verdict == "accept"
 
 
 def test_missing_grades_are_reported_next_to_each_criterion(client, cardiologist, project):
