@@ -342,3 +342,15 @@ def test_only_staff_reach_the_admin_upload_page(client, cardiologist):
     client.force_login(cardiologist.user)
     response = client.get("/admin/curation/project/load/")
     assert response.status_code == 302 and "/admin/login/" in response.url
+
+
+def test_json_errors_name_the_line_of_the_field(tmp_path, cohort):
+    import yaml
+
+    data = yaml.safe_load(PROJECT_YAML)
+    data["rubric"]["criteria"][1]["max"] = 0
+    path = write(tmp_path, json.dumps(data, indent=2), "project.json")
+    line = next(n for n, text in enumerate(path.read_text().splitlines(), 1) if '"max": 0' in text)
+    assert load_fails(path) == [
+        f"{path}:{line} rubric.criteria[1].max: must be greater than min (1), got 0"
+    ]
