@@ -6,6 +6,8 @@ import json
 import re
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from curation.forms import criterion_options, draft_initial, grade_to_raw, raw_to_grade
@@ -14,7 +16,7 @@ from curation.rendering import markdown_render, sample_images, words_count
 from curation.services.assignment import assignment_next
 from curation.services.reviews import review_submit
 from curation.templatetags.rounds_pages import duration_filter
-from tests.factories import SampleFactory
+from tests.factories import ProjectFactory, SampleFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -560,3 +562,30 @@ def test_durations_read_as_a_person_would_say_them():
     assert duration_filter(42.4) == "42 s"
     assert duration_filter(80) == "1 min 20 s"
     assert duration_filter(3720) == "1 h 2 min"
+
+
+def test_my_work_and_my_reviews_take_the_same_queries_for_more_rows(
+    client, cardiologist, cohort, project
+):
+    signed_in(client, cardiologist)
+
+    def queries(url: str) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        return len(captured)
+
+    def add_reviewed_project(n: int) -> None:
+        other = ProjectFactory(slug=f"p-{n}", cohorts=[cohort])
+        SampleFactory(project=other)
+        review_submit(
+            assignment=lease(cardiologist, other),
+            user=cardiologist.user,
+            grades=raw_grades(),
+            verdict="accept",
+        )
+
+    add_reviewed_project(0)
+    before = queries("/"), queries("/reviews/")
+    for n in range(1, 5):
+        add_reviewed_project(n)
+    assert (queries("/"), queries("/reviews/")) == before
