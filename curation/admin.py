@@ -150,3 +150,94 @@ class ReviewAdmin(admin.ModelAdmin):
 class ReviewDraftAdmin(admin.ModelAdmin):
     list_display = ("assignment", "updated_at")
     raw_id_fields = ("assignment",)
+
+
+# -- Label Studio bridge ----------------------------------------------------------------------
+
+from django import forms  # noqa: E402
+from django.contrib import messages  # noqa: E402
+
+from .models import LabelStudioLink  # noqa: E402
+
+
+class LabelStudioLinkForm(forms.ModelForm):
+    token = forms.CharField(
+        required=False,
+        strip=True,
+        widget=forms.PasswordInput(render_value=False),
+        help_text="Label Studio API token. Stored encrypted; leave empty to keep the stored one "
+        "(or to use LABEL_STUDIO_TOKEN from the settings).",
+    )
+
+    class Meta:
+        model = LabelStudioLink
+        fields = ("project", "url")
+
+
+@admin.register(LabelStudioLink)
+class LabelStudioLinkAdmin(admin.ModelAdmin):
+    form = LabelStudioLinkForm
+    list_display = ("project", "url", "ls_project_id", "token_hint", "last_push_at", "last_pull_at")
+    list_select_related = ("project",)
+    readonly_fields = (
+        "token_hint",
+        "ls_project_id",
+        "last_push_at",
+        "last_pull_at",
+        "last_pull_report",
+    )
+
+    def get_readonly_fields(self, request, obj=None):
+        # The project of an existing link is fixed: its tasks belong to that project.
+        return (*self.readonly_fields, "project") if obj is not None else self.readonly_fields
+
+    def save_model(self, request, obj, form, change):
+        from core.errors import DomainError
+
+        from .services.labelstudio import labelstudio_link_save
+
+        project = obj.project
+        try:
+            link = labelstudio_link_save(
+                project=project,
+                url=form.cleaned_data.get("url"),
+                token=form.cleaned_data.get("token"),
+                actor=request.user,
+            )
+        except DomainError as exc:
+            self.message_user(request, str(exc), level=messages.ERROR)
+            link = LabelStudioLink.objects.filter(project=project).first() or obj
+        obj.pk = link.pk
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+
+@admin.action(description="Push to Label Studio (stored URL and token)")
+def labelstudio_push_action(modeladmin, request, queryset):
+    from django.db import transaction
+
+    from .tasks_labelstudio import labelstudio_push_project
+
+    linked = set(
+        LabelStudioLink.objects.filter(project__in=queryset).values_list("project_id", flat=True)
+    )
+    queued = []
+    for project in queryset:
+        if project.pk not in linked:
+            modeladmin.message_user(
+                request,
+                f"{project.slug}: not linked yet — add a Label Studio link with its URL and token "
+                "first.",
+                level=messages.WARNING,
+            )
+            continue
+        transaction.on_commit(
+            lambda pk=project.pk: labelstudio_push_project.delay(pk, request.user.pk)
+        )
+        queued.append(project.slug)
+    if queued:
+        modeladmin.message_user(request, f"Push queued for {', '.join(queued)}.")
+
+
+ProjectAdmin.actions = [*(ProjectAdmin.actions or []), labelstudio_push_action]

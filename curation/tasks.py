@@ -5,6 +5,7 @@ from __future__ import annotations
 from celery import shared_task
 
 from .tasks_agreement import *  # noqa: F401,F403
+from .tasks_labelstudio import *  # noqa: F401,F403
 
 
 @shared_task(

@@ -12,6 +12,10 @@ from core.errors import DomainError
 TIMEOUT_SECONDS = 120
 
 
+class LabelStudioUnavailable(DomainError):
+    """The server could not be reached or failed (5xx): worth retrying later."""
+
+
 def client_for(*, url: str, token: str) -> Any:
     if not url:
         raise DomainError("is required: the base URL of the Label Studio server", field="url")
@@ -47,6 +51,13 @@ def server_errors(doing: str, *, field: str | None = None):
         yield
     except ApiError as exc:
         status = exc.status_code
+        if status is not None and status >= 500:
+            raise LabelStudioUnavailable(
+                f"Label Studio failed while trying to {doing} (HTTP {status}): "
+                f"{_server_message(exc.body)}",
+                field=field,
+                code="labelstudio_unavailable",
+            )
         if status in (401, 403):
             message = f"Label Studio refused the token while trying to {doing} (HTTP {status})"
             raise DomainError(message, field="token", code="labelstudio_auth")
@@ -56,7 +67,7 @@ def server_errors(doing: str, *, field: str | None = None):
             code="labelstudio_error",
         )
     except HTTPError as exc:
-        raise DomainError(
+        raise LabelStudioUnavailable(
             f"Label Studio is unreachable while trying to {doing}: {exc}",
             field="url",
             code="labelstudio_unreachable",
