@@ -83,11 +83,17 @@ def _alpha_from_coincidences(o: np.ndarray, level: str, values: np.ndarray | Non
 
 
 def coincidences(counts: np.ndarray) -> np.ndarray:
-    """The K x K coincidence matrix of a value-count matrix (items rated once contribute 0)."""
-    pats, freq = patterns(pairable(counts))
-    if not len(freq):
-        return np.zeros((counts.shape[1], counts.shape[1]))
-    return np.tensordot(freq.astype(float), _pattern_coincidences(pats), axes=1)
+    """The K x K coincidence matrix of a value-count matrix (items rated once contribute 0).
+
+    One weighted matrix product: sum over items of (n_uc n_uk - [c=k] n_uc) / (m_u - 1).
+    """
+    counts = np.asarray(counts, dtype=float)
+    m = counts.sum(axis=1)
+    weight = np.divide(1.0, m - 1.0, out=np.zeros_like(m), where=m >= 2)
+    weighted = counts * weight[:, None]
+    o = weighted.T @ counts
+    o[np.diag_indices_from(o)] -= weighted.sum(axis=0)
+    return o
 
 
 def alpha(counts: np.ndarray, level: str = "nominal", values=None) -> float | None:

@@ -93,7 +93,12 @@ def _read_postgres(project: Project, items: list[Item]) -> dict[str, np.ndarray]
     def parse(block: bytes) -> None:
         table = csv.read_csv(io.BytesIO(block), read_options=read, convert_options=convert)
         for n in names:
-            parts[n].append(table.column(n).fill_null(-1).to_numpy())
+            column = table.column(n)
+            if column.null_count:
+                values = column.to_numpy(zero_copy_only=False)  # float, NaN where null
+                parts[n].append(np.where(np.isnan(values), -1, values).astype(np.int32))
+            else:
+                parts[n].append(column.to_numpy())
 
     with connection.cursor() as cursor:
         sql = cursor.mogrify(query, params)
