@@ -274,10 +274,15 @@ def peek(stream: IO[bytes], n: int = 4096) -> bytes:
 
 @dataclass(slots=True)
 class Record:
-    """One parsed record and the line of the file it starts on (1-based)."""
+    """One parsed record, the line of the file it starts on (1-based), and a size bound.
+
+    `size` is at least the UTF-8 size of the largest string in the record (0 when unknown), so
+    `check_field_sizes` can skip its walk when the whole record is under the limit.
+    """
 
     line: int
     data: Any
+    size: int = 0
 
 
 def _json_error(exc: Exception) -> str:
@@ -317,7 +322,7 @@ def iter_jsonl(stream: IO[bytes], *, errors: ErrorCollector) -> Iterator[Record]
             if errors.full:
                 return
             continue
-        yield Record(line_no, data)
+        yield Record(line_no, data, len(raw))
 
 
 # Strings (complete, or an opening quote whose end is not in the buffer yet) and structure.
@@ -437,7 +442,7 @@ def iter_json_array(stream: IO[bytes], *, errors: ErrorCollector) -> Iterator[Re
                 if errors.full:
                     return
             else:
-                yield Record(element_line, data)
+                yield Record(element_line, data, 4 * len(stripped))
         elif token == "," or count:
             errors.add(
                 "is not valid JSON: an array element is missing between commas",
@@ -606,10 +611,20 @@ def _oversized(value: Any, path: str, limit: int) -> Iterator[tuple[str, int]]:
 
 
 def check_field_sizes(
-    data: Any, *, line: int | None, errors: ErrorCollector, limit: int | None = None
+    data: Any,
+    *,
+    line: int | None,
+    errors: ErrorCollector,
+    limit: int | None = None,
+    size: int = 0,
 ) -> bool:
-    """Reports every string in `data` longer than IMPORT_MAX_FIELD_BYTES; True if all fit."""
+    """Reports every string in `data` longer than IMPORT_MAX_FIELD_BYTES; True if all fit.
+
+    `size` (a Record's size bound) lets a record that is small as a whole skip the walk.
+    """
     limit = limit or max_field_bytes()
+    if 0 < size <= limit:
+        return True
     ok = True
     for path, size in _oversized(data, "", limit):
         ok = False

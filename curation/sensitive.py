@@ -64,28 +64,30 @@ _STREET_KEYWORD = (
     r"[a-z]+)"
 )
 
-_STREET_WORDS = frozenset(w.lower() for w in re.findall(r"[A-Z][a-z]+", _STREET_SUFFIX))
-_DIGIT_MASK = bytes.maketrans(b"0123456789", b"9999999999")
-_WORD_MASK = bytes((c if 97 <= c <= 122 else 32) for c in range(256))  # keep a-z, else space
+# The "shape" of a text: digits become 9, capitals A, white space a space; lower-case letters go.
+# "MRN: 1234567" -> "AAA: 9999999", "42 Elm Street" -> "99 A A". Tests on this short string are
+# cheap, and every identifier but an e-mail address leaves a digit pattern in it.
+_SHAPE = bytes.maketrans(
+    b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ\t\r\n", b"9" * 10 + b"A" * 26 + b"   "
+)
+_SHAPE_DROP = b"abcdefghijklmnopqrstuvwxyz"
 
 
 @dataclass(frozen=True)
 class _Rule:
     """A pattern behind a cheap gate; the pattern runs only if the gate opens.
 
-    The gate opens when the text contains any of `exact` as written, or any of `words` as a
-    lower-case word, or any of `masked` once every digit is turned into "9".
+    The gate needs one of `require` in the text's shape (when given), and then any of `exact`
+    in the text as written, `lower` in the lower-cased text, or `shape` in the shape.
+    Substring tests run at C speed, so the usual clean sample costs a few microseconds.
     """
 
     kind: str
     pattern: re.Pattern
     exact: tuple[str, ...] = ()
-    words: frozenset[bytes] = frozenset()
-    masked: tuple[bytes, ...] = ()
-
-
-def _words(*items: str) -> frozenset[bytes]:
-    return frozenset(item.encode() for item in items)
+    lower: tuple[str, ...] = ()
+    shape: tuple[bytes, ...] = ()
+    require: tuple[bytes, ...] = ()
 
 
 _RULES = (
@@ -93,20 +95,29 @@ _RULES = (
     _Rule(
         "date_of_birth",
         re.compile(_DOB),
-        exact=("D.O.B", "d.o.b"),
-        words=_words("dob", "birth", "birthdate", "born"),
+        lower=(" dob", "d.o.b", "birth", " born"),
+        require=(b"9999", b"9/9", b"9-9", b"9.9"),
     ),
     _Rule(
         "medical_record_number",
         re.compile(_MRN),
-        words=_words("mrn", "record", "chart", "id", "number"),
+        lower=(
+            "mrn",
+            "medical record",
+            "patient id",
+            "patient number",
+            "chart n",
+            "chart #",
+            "hospital n",
+        ),
+        require=(b"99999",),
     ),
     _Rule(
         "national_id",
         re.compile(_NATIONAL_ID_KEYWORD),
-        words=_words(
+        lower=(
             "ssn",
-            "social",
+            "social security",
             "nhs",
             "national",
             "nino",
@@ -115,51 +126,58 @@ _RULES = (
             "passport",
             "insurance",
         ),
+        require=(b"9999",),
     ),
-    _Rule("national_id", re.compile(_SSN), masked=(b"999-99-9999",)),
+    _Rule("national_id", re.compile(_SSN), shape=(b"999-99-9999",), require=(b"-99-",)),
     _Rule(
         "phone",
         re.compile(_PHONE),
         exact=("+",),
-        masked=(b"(999)", b"999-999-9999", b"999.999.9999"),
+        shape=(b"(999)", b"999-999-9999", b"999.999.9999"),
+        require=(b"9999",),
     ),
     _Rule(
         "phone",
         re.compile(_PHONE_KEYWORD),
-        words=_words("phone", "tel", "telephone", "mobile", "cell", "cellphone"),
+        lower=("phone", "tel", "mobile", "cell"),
+        require=(b"9999",),
     ),
-    _Rule(
-        "street_address",
-        re.compile(_STREET),
-        words=frozenset(w.encode() for w in _STREET_WORDS),
-    ),
+    _Rule("street_address", re.compile(_STREET), shape=(b"9 A",)),
     _Rule(
         "street_address",
         re.compile(_STREET_KEYWORD),
-        words=_words("lives", "living", "resides", "address"),
+        lower=("lives at", "living at", "resides at", "address"),
+        require=(b"9",),
     ),
 )
 
 
 def _open_rules(text: str) -> list[_Rule]:
     """The rules whose gate opens on this text."""
-    opened: list[_Rule] = []
     if not text:
-        return opened
-    words: set[bytes] | None = None
-    masked: bytes | None = None
+        return []
+    shape = text.encode("utf-8", "replace").translate(_SHAPE, _SHAPE_DROP)
+    if b"9" not in shape:
+        # Without a digit only an e-mail address can be there.
+        return [_RULES[0]] if "@" in text else []
+    lowered = ""
+    opened = []
     for rule in _RULES:
-        gate = any(s in text for s in rule.exact)
-        if not gate and rule.words:
-            if words is None:
-                words = set(text.lower().encode("utf-8", "replace").translate(_WORD_MASK).split())
-            gate = not rule.words.isdisjoint(words)
-        if not gate and rule.masked:
-            if masked is None:
-                masked = text.encode("utf-8", "replace").translate(_DIGIT_MASK)
-            gate = any(s in masked for s in rule.masked)
-        if gate:
+        if rule.require:
+            for needle in rule.require:
+                if needle in shape:
+                    break
+            else:
+                continue
+        if (rule.exact and any(s in text for s in rule.exact)) or (
+            rule.shape and any(s in shape for s in rule.shape)
+        ):
             opened.append(rule)
+        elif rule.lower:
+            # The leading space lets " dob" match at the very start.
+            lowered = lowered or " " + text.lower()
+            if any(s in lowered for s in rule.lower):
+                opened.append(rule)
     return opened
 
 
@@ -192,18 +210,10 @@ def sample_texts(
 
 
 def sample_findings(*, messages: Iterable[dict], reasoning: str, answer: str) -> list[Finding]:
-    """Every (kind, field) with a likely patient identifier, in field order.
-
-    The gates run once over all of the sample's text; patterns run per field only for the rules
-    whose gate opened, which keeps the usual clean sample cheap.
-    """
-    texts = list(sample_texts(messages=messages, reasoning=reasoning, answer=answer))
-    rules = _open_rules("\n".join(text for _, text in texts))
+    """Every (kind, field) with a likely patient identifier, in field order."""
     findings: list[Finding] = []
-    if not rules:
-        return findings
-    for field, text in texts:
-        kinds = sorted({rule.kind for rule in rules if rule.pattern.search(text)})
+    for field, text in sample_texts(messages=messages, reasoning=reasoning, answer=answer):
+        kinds = sorted(identifiers_in(text))
         findings.extend(Finding(kind, field) for kind in kinds)
     return findings
 

@@ -9,8 +9,11 @@ nothing behind. On PostgreSQL new rows go in with COPY; elsewhere with bulk_crea
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import IO, Any
 
 import numpy as np
@@ -166,7 +169,7 @@ def _canonical(value: Any) -> bytes:
     return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
 
 
-def sample_content_hash(
+def _content_json(
     *,
     messages: list,
     reasoning: str,
@@ -176,7 +179,6 @@ def sample_content_hash(
     metadata: dict,
     gold: dict | None = None,
 ) -> str:
-    """sha256 of the canonical JSON of a sample's content; equal content, equal hash."""
     content: dict[str, Any] = {
         "messages": messages,
         "reasoning": reasoning,
@@ -187,17 +189,23 @@ def sample_content_hash(
     }
     if gold is not None:
         content["gold"] = gold
-    return hashlib.sha256(_canonical(content)).hexdigest()
+    return _canonical(content)
 
 
-def _has_nul(value: Any) -> bool:
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(_has_nul(v) for v in value)
-    return False
+def sample_content_hash(**content: Any) -> str:
+    """sha256 of the canonical JSON of a sample's content; equal content, equal hash.
+
+    Keywords: messages, reasoning, answer, images, specialty (code), metadata, gold.
+    """
+    return hashlib.sha256(_content_json(**content)).hexdigest()
+
+
+# A NUL character in canonical JSON: "\u0000" not preceded by an escaping backslash.
+_NUL_IN_JSON = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
+
+
+def _has_nul(canonical: bytes) -> bool:
+    return b"\\u0000" in canonical and _NUL_IN_JSON.search(canonical) is not None
 
 
 class _Validator:
@@ -214,11 +222,11 @@ class _Validator:
     def error(self, message: str, field: str | None, line: int, code: str = "invalid") -> None:
         self.errors.add(message, field=field, line=line, code=code)
 
-    def __call__(self, data: Any, line: int) -> dict | None:  # noqa: C901 - one flat checklist
+    def __call__(self, data: Any, line: int, size: int = 0) -> dict | None:  # noqa: C901
         if not isinstance(data, dict):
             self.error(f"must be a JSON object, got {type(data).__name__}", None, line, "type")
             return None
-        if not check_field_sizes(data, line=line, errors=self.errors):
+        if not check_field_sizes(data, line=line, errors=self.errors, size=size):
             return None
         before = self.errors.total
         external_id = data.get("id")
@@ -265,14 +273,12 @@ class _Validator:
             for p in problems:
                 name = p.field.replace("grades", "gold", 1) if p.field else "gold"
                 self.error(p.message, name, line, p.code)
-        if _has_nul(data):
-            self.error("contains a NUL character (\\u0000), which cannot be stored", None, line)
         if self.errors.total > before:
             return None
         extras = {k: v for k, v in data.items() if k not in NATIVE_FIELDS}
         if extras:
             metadata = {**extras, **metadata}
-        content_hash = sample_content_hash(
+        content = _content_json(
             messages=messages,
             reasoning=reasoning,
             answer=answer,
@@ -281,6 +287,10 @@ class _Validator:
             metadata=metadata,
             gold=grades,
         )
+        if _has_nul(content) or (external_id is not None and "\x00" in external_id):
+            self.error("contains a NUL character (\\u0000), which cannot be stored", None, line)
+            return None
+        content_hash = hashlib.sha256(content).hexdigest()
         if external_id is None:
             external_id = f"sha256-{content_hash[:20]}"
         findings = sample_findings(messages=messages, reasoning=reasoning, answer=answer)
@@ -421,44 +431,68 @@ class _Writer:
                 self.constants[f.column] = value
             self.columns.append(f.column)
 
-    def _copy_row(self, row: dict) -> tuple:
-        values = {
-            "project_id": self.project.pk,
-            "external_id": row["external_id"],
-            "messages": orjson.dumps(row["messages"]).decode(),
-            "reasoning": row["reasoning"],
-            "answer": row["answer"],
-            "images": orjson.dumps(row["images"]).decode(),
-            "specialty_id": row["specialty_id"],
-            "metadata": orjson.dumps(row["metadata"]).decode(),
-            "content_hash": row["content_hash"],
-            "is_gold": row["is_gold"],
-            "gold_grades": None
-            if row["gold_grades"] is None
-            else orjson.dumps(row["gold_grades"]).decode(),
-            "quarantined": row["quarantined"],
-            "quarantine_reasons": orjson.dumps(row["quarantine_reasons"]).decode(),
-            "status": Sample.Status.OPEN,
-            "slots_open": self.project.overlap,
-            "created_at": self.now,
-            "updated_at": self.now,
+        self._copy = None  # a COPY held open for the whole import (see open_stream)
+        dumps = orjson.dumps
+        overlap, project_id, now = project.overlap, project.pk, self.now
+        getters: dict[str, Callable[[dict], Any]] = {
+            "project_id": lambda row: project_id,
+            "external_id": itemgetter("external_id"),
+            "messages": lambda row: dumps(row["messages"]).decode(),
+            "reasoning": itemgetter("reasoning"),
+            "answer": itemgetter("answer"),
+            "images": lambda row: dumps(row["images"]).decode(),
+            "specialty_id": itemgetter("specialty_id"),
+            "metadata": lambda row: dumps(row["metadata"]).decode(),
+            "content_hash": itemgetter("content_hash"),
+            "is_gold": itemgetter("is_gold"),
+            "gold_grades": lambda row: (
+                None if row["gold_grades"] is None else dumps(row["gold_grades"]).decode()
+            ),
+            "quarantined": itemgetter("quarantined"),
+            "quarantine_reasons": lambda row: dumps(row["quarantine_reasons"]).decode(),
+            "status": lambda row: Sample.Status.OPEN.value,
+            "slots_open": lambda row: overlap,
+            "created_at": lambda row: now,
+            "updated_at": lambda row: now,
         }
-        return tuple(values[c] if c in values else self.constants[c] for c in self.columns)
+        self._getters = [
+            getters[c] if c in getters else (lambda row, v=self.constants[c]: v)
+            for c in self.columns
+        ]
+
+    def _copy_sql(self) -> str:
+        table = connection.ops.quote_name(Sample._meta.db_table)
+        cols = ", ".join(connection.ops.quote_name(c) for c in self.columns)
+        return f"COPY {table} ({cols}) FROM STDIN"  # noqa: S608 - names from model metadata
+
+    @property
+    def streaming(self) -> bool:
+        return self._copy is not None
+
+    def open_stream(self, stack: ExitStack) -> None:
+        """Keep one COPY open for every insert of this import (PostgreSQL, nothing to look up).
+
+        A writer thread sends the rows, so PostgreSQL stores them while Python parses the next.
+        """
+        from psycopg.copy import QueuedLibpqWriter
+
+        cursor = stack.enter_context(connection.cursor())
+        raw = cursor.cursor
+        self._copy = stack.enter_context(raw.copy(self._copy_sql(), writer=QueuedLibpqWriter(raw)))
 
     def insert(self, rows: list[dict]) -> None:
         if not rows:
             return
+        getters = self._getters
+        if self._copy is not None:
+            write = self._copy.write_row
+            for row in rows:
+                write(tuple([get(row) for get in getters]))
+            return
         if self.copy:
-            table = connection.ops.quote_name(Sample._meta.db_table)
-            cols = ", ".join(connection.ops.quote_name(c) for c in self.columns)
-            with (
-                connection.cursor() as cursor,
-                cursor.copy(
-                    f"COPY {table} ({cols}) FROM STDIN"  # noqa: S608 - names from model metadata
-                ) as copy,
-            ):
+            with connection.cursor() as cursor, cursor.copy(self._copy_sql()) as copy:
                 for row in rows:
-                    copy.write_row(self._copy_row(row))
+                    copy.write_row(tuple([get(row) for get in getters]))
             return
         Sample.objects.bulk_create(
             [
@@ -483,6 +517,12 @@ class _Importer:
         self.writer = _Writer(project)
 
     def flush(self, rows: list[dict]) -> None:
+        if self.writer.streaming:
+            # The project had no samples and ids are unique in the file: every row is new.
+            self.writer.insert(rows)
+            self.result.created += len(rows)
+            self.result.quarantined += sum(row["quarantined"] for row in rows)
+            return
         ids = [row["external_id"] for row in rows]
         existing = {
             external_id: (pk, content_hash)
@@ -604,32 +644,35 @@ def samples_import(
         mapper = _mapper("csv" if fmt_used == "csv" else fmt_used)
         seen = _SeenIds()
         batch: list[dict] = []
-        for record in records:
-            row = validate(mapper(record.data), record.line)
-            if row is not None:
-                first = seen.first_line(row["external_id"])
-                if first is not None:
-                    errors.add(
-                        f"duplicate id {row['external_id']!r}: line {first} has the same id",
-                        field="id",
-                        line=record.line,
-                        code="duplicate",
-                    )
-                    row = None
-                else:
-                    seen.add(row["external_id"], record.line)
-            if errors.full:
-                break
-            if row is None or errors:
-                batch = []
-                continue
-            batch.append(row)
-            if len(batch) >= batch_size:
+        with ExitStack() as stack:
+            if importer.writer.copy and not Sample.objects.filter(project=project).exists():
+                importer.writer.open_stream(stack)
+            for record in records:
+                row = validate(mapper(record.data), record.line, record.size)
+                if row is not None:
+                    first = seen.first_line(row["external_id"])
+                    if first is not None:
+                        errors.add(
+                            f"duplicate id {row['external_id']!r}: line {first} has the same id",
+                            field="id",
+                            line=record.line,
+                            code="duplicate",
+                        )
+                        row = None
+                    else:
+                        seen.add(row["external_id"], record.line)
+                if errors.full:
+                    break
+                if row is None or errors:
+                    batch = []
+                    continue
+                batch.append(row)
+                if len(batch) >= batch_size:
+                    importer.flush(batch)
+                    batch = []
+            errors.raise_if_any()
+            if batch:
                 importer.flush(batch)
-                batch = []
-        errors.raise_if_any()
-        if batch:
-            importer.flush(batch)
         if not (result.created or result.updated or result.unchanged or result.conflicts_total):
             raise DomainError("has no samples", file=name, code="empty")
         audit_record(
