@@ -21,7 +21,14 @@ from django.db import connection, transaction
 
 from .models import DatasetFormat, Export
 from .rows import CriterionInfo, RowContext, arrow_schema, build_row, sample_consensus
-from .selectors import export_sample_rows, export_samples, reviews_for_samples, stratum_counts
+from .selectors import (
+    corrections_for_samples,
+    export_sample_rows,
+    export_samples,
+    model_grader_ids,
+    reviews_for_samples,
+    stratum_counts,
+)
 from .writers import WRITERS, file_digest
 
 CHUNK_SIZE = getattr(settings, "EXPORTS_CHUNK_SIZE", 5000)
@@ -93,6 +100,8 @@ def dataset_build(*, export: Export, workdir: Path, progress: Progress) -> Build
         rubric_version=f"{rubric.family}@{rubric.version}",
         salt=pseudonym_salt(project_id=project.pk, format=export.format, spec=spec),
         criteria=criteria,
+        in_sql_reviewers=connection.vendor == "postgresql",
+        skip_reviewers=frozenset(model_grader_ids()),
     )
     needs_consensus = filters["min_confidence"] is not None or filters["min_agreement"] is not None
     with_grades = export.format == DatasetFormat.GRADED or needs_consensus
@@ -103,6 +112,8 @@ def dataset_build(*, export: Export, workdir: Path, progress: Progress) -> Build
             # One snapshot for the counts and the rows; no cursor WITH HOLD to materialise.
             with connection.cursor() as cursor:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                # JIT compiling a long streaming scan costs more than it saves.
+                cursor.execute("SET LOCAL jit = off")
         samples = export_samples(
             project=project, format=export.format, spec=spec, as_of=export.created_at
         )
@@ -125,9 +136,24 @@ def dataset_build(*, export: Export, workdir: Path, progress: Progress) -> Build
         sources: Counter = Counter()
         agreement_sums: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0, 0])
         seen = 0
-        rows = export_sample_rows(samples, format=export.format, with_grades=with_grades)
+        rows = export_sample_rows(
+            samples,
+            format=export.format,
+            with_grades=with_grades,
+            in_sql_reviewers=ctx.in_sql_reviewers,
+        )
         for batch in _batched(rows.iterator(chunk_size=CHUNK_SIZE), CHUNK_SIZE):
-            reviews = reviews_for_samples([s[0] for s in batch], with_grades=with_grades)
+            if with_grades or not ctx.in_sql_reviewers:
+                reviews = reviews_for_samples(
+                    batch[0][0],
+                    batch[-1][0],
+                    with_grades=with_grades,
+                    skip_reviewers=ctx.skip_reviewers,
+                )
+            else:  # reviewer ids came with the rows; only consensus-less corrections are missing
+                reviews = corrections_for_samples(
+                    [s[0] for s in batch if s[5] == "revise" and not s[6]]
+                )
             for sample in batch:
                 seen += 1
                 sample_reviews = reviews.get(sample[0])
@@ -136,7 +162,8 @@ def dataset_build(*, export: Export, workdir: Path, progress: Progress) -> Build
                     continue
                 if with_grades:
                     consensus = row.get("criteria") or sample_consensus(ctx, sample, sample_reviews)
-                    if not _passes(filters, consensus, label_min=sample[10]):
+                    label_min = sample[ctx.grades_at + 2]
+                    if not _passes(filters, consensus, label_min=label_min):
                         continue
                     for key, c in consensus.items():
                         if c["agreement"] is not None:

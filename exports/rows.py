@@ -16,7 +16,7 @@ import orjson
 import pyarrow as pa
 
 from .models import DatasetFormat
-from .selectors import SampleReviews
+from .selectors import ROW_REVIEWERS, SampleReviews
 
 NO_REVIEWS = SampleReviews()
 
@@ -45,7 +45,13 @@ class RowContext:
     rubric_version: str
     salt: bytes
     criteria: Sequence[CriterionInfo] = ()
+    in_sql_reviewers: bool = False
+    skip_reviewers: frozenset[int] = frozenset()
     _pseudonyms: dict[int, str] = field(default_factory=dict)
+
+    @property
+    def grades_at(self) -> int:
+        return ROW_REVIEWERS + (1 if self.in_sql_reviewers else 0)
 
     def pseudonym(self, user_id: int) -> str:
         """A reviewer id stable within this export and meaningless outside it."""
@@ -96,8 +102,17 @@ def arrow_schema(ctx: RowContext) -> pa.Schema:
 
 def conversation(messages_json: str) -> list[dict]:
     """Chat turns reduced to role and content, the shape chat templates expect."""
+    messages = orjson.loads(messages_json) or []
+    if all(
+        type(m) is dict
+        and len(m) == 2
+        and type(m.get("content")) is str
+        and type(m.get("role")) is str
+        for m in messages
+    ):
+        return messages  # already {role, content} with text: the common case, kept as it is
     out = []
-    for message in orjson.loads(messages_json) or []:
+    for message in messages:
         content = message.get("content", "")
         if not isinstance(content, str):
             content = orjson.dumps(content, option=orjson.OPT_SORT_KEYS).decode()
@@ -167,8 +182,9 @@ def criterion_consensus(
 
 def sample_consensus(ctx: RowContext, sample: tuple, reviews: SampleReviews | None) -> dict:
     """Consensus per criterion of a row tuple selected `with_grades`."""
-    final_grades = orjson.loads(sample[8]) if sample[8] else None
-    label_confidence = orjson.loads(sample[9]) if sample[9] else None
+    at = ctx.grades_at
+    final_grades = orjson.loads(sample[at]) if sample[at] else None
+    label_confidence = orjson.loads(sample[at + 1]) if sample[at + 1] else None
     grades = reviews.grades if reviews else []
     return criterion_consensus(ctx.criteria, final_grades, grades, label_confidence)
 
@@ -202,9 +218,13 @@ def build_row(ctx: RowContext, sample: tuple, reviews: SampleReviews | None) -> 
     """One dataset row from one `export_sample_rows` tuple; None when the sample yields no row."""
     (_id, external_id, specialty, messages_json, answer, verdict, final_text, source) = sample[:8]
     reviews = reviews or NO_REVIEWS
+    user_ids = sample[ROW_REVIEWERS] if ctx.in_sql_reviewers else reviews.reviewer_ids
+    if ctx.skip_reviewers:
+        user_ids = [u for u in user_ids if u not in ctx.skip_reviewers]
+    pseudonym = ctx.pseudonym
     row = {
         "id": external_id,
-        "reviewer_ids": sorted({ctx.pseudonym(uid) for uid in reviews.reviewer_ids}),
+        "reviewer_ids": sorted([pseudonym(uid) for uid in user_ids]),
         "rubric_version": ctx.rubric_version,
         "specialty": specialty,
     }

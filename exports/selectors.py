@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable
 
+from django.contrib.postgres.expressions import ArraySubquery
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, TextField
 from django.db.models.functions import Cast
 
+from annotators.models import Physician
 from core.errors import NotFound
 from curation.models import AgreementReport, Project, Review, Sample
 
@@ -141,8 +142,19 @@ def export_samples(*, project: Project, format: str, spec: dict, as_of: dt.datet
     return samples.filter(_eligible(format))
 
 
-def export_sample_rows(samples: QuerySet, *, format: str, with_grades: bool = False) -> QuerySet:
-    """The selected samples as tuples in a stable order; stream them with `.iterator()`."""
+ROW_REVIEWERS = 8  # index of the reviewer ids in a row tuple, when read in SQL
+
+
+def export_sample_rows(
+    samples: QuerySet, *, format: str, with_grades: bool = False, in_sql_reviewers: bool = False
+) -> QuerySet:
+    """The selected samples as tuples in a stable order; stream them with `.iterator()`.
+
+    Fields 0-7: id, external id, specialty code, messages (JSON text), answer, final verdict,
+    final answer, final source; then the physicians' user ids when `in_sql_reviewers` (an array
+    subquery, PostgreSQL); then, `with_grades`, the final grades and the agreement job's
+    confidence (JSON text) and minimum confidence.
+    """
     fields = [
         "id",
         "external_id",
@@ -153,19 +165,26 @@ def export_sample_rows(samples: QuerySet, *, format: str, with_grades: bool = Fa
         "final_answer",
         "final_source",
     ]
+    if in_sql_reviewers:
+        fields.append("reviewer_ids")
     if format == DatasetFormat.GRADED or with_grades:
         # The agreement job's consensus label, where it ran: model-based confidence per criterion.
         fields += ["final_grades_text", "label_confidence_text", "consensus__min_confidence"]
     # JSON columns come back as text and are parsed with orjson: the JSONField decoder is slow.
-    return (
-        samples.annotate(
-            messages_text=Cast("messages", TextField()),
+    samples = samples.annotate(messages_text=Cast("messages", TextField()))
+    if in_sql_reviewers:
+        reviewers = (
+            Review.objects.filter(sample=OuterRef("pk"), is_model=False)
+            .order_by("reviewer_id")
+            .values("reviewer_id")
+        )
+        samples = samples.annotate(reviewer_ids=ArraySubquery(reviewers))
+    if "final_grades_text" in fields:
+        samples = samples.annotate(
             final_grades_text=Cast("final_grades", TextField()),
             label_confidence_text=Cast("consensus__confidence", TextField()),
         )
-        .order_by("id")
-        .values_list(*fields)
-    )
+    return samples.order_by("id").values_list(*fields)
 
 
 def stratum_counts(samples: QuerySet) -> dict[str | None, int]:
@@ -193,21 +212,45 @@ class SampleReviews:
         return best
 
 
+def corrections_for_samples(sample_ids: list[int]) -> dict[int, SampleReviews]:
+    """Physicians' corrections of a few samples (those whose consensus kept none itself)."""
+    out: dict[int, SampleReviews] = defaultdict(SampleReviews)
+    if not sample_ids:
+        return out
+    rows = (
+        physician_reviews()
+        .filter(sample_id__in=sample_ids, verdict="revise", corrected_answer__gt="")
+        .order_by("sample_id", "submitted_at", "id")
+        .values_list("sample_id", "corrected_answer")
+    )
+    for sample_id, answer in rows:
+        entry = out[sample_id]
+        entry.corrections[answer] = entry.corrections.get(answer, 0) + 1
+    return out
+
+
+def model_grader_ids() -> set[int]:
+    """Accounts of model graders (few): their reviews are never read into an export."""
+    return set(Physician.objects.filter(is_model=True).values_list("user_id", flat=True))
+
+
 def reviews_for_samples(
-    sample_ids: Iterable[int], *, with_grades: bool
+    first_id: int, last_id: int, *, with_grades: bool, skip_reviewers: set[int]
 ) -> dict[int, SampleReviews]:
-    """One query per batch: reviewer ids, corrections and (for graded) grades per sample."""
+    """One query per batch of samples (an id range, so no long IN list): reviewer ids,
+    corrections and (for graded) grades per sample, physicians only."""
     fields = ["sample_id", "reviewer_id", "verdict", "corrected_answer"]
     if with_grades:
         fields.append("grades")
     rows = (
-        physician_reviews()
-        .filter(sample_id__in=list(sample_ids))
+        Review.objects.filter(is_model=False, sample_id__gte=first_id, sample_id__lte=last_id)
         .order_by("sample_id", "submitted_at", "id")
         .values_list(*fields)
     )
     out: dict[int, SampleReviews] = defaultdict(SampleReviews)
-    for row in rows:
+    for row in rows.iterator(chunk_size=20_000):
+        if row[1] in skip_reviewers:
+            continue
         entry = out[row[0]]
         entry.reviewer_ids.append(row[1])
         if row[2] == "revise" and row[3]:
