@@ -6,22 +6,20 @@ database has the audit trail a real one would.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
-from django.utils.dateparse import parse_datetime
 
 from annotators.models import Physician
 from annotators.services import invitation_accept, physician_verify, physicians_import
 from core.audit import audit_record
 from core.errors import DomainError
-from curation.models import Project, Sample
+from curation.models import Project
 from curation.services.projects import project_load
-from curation.services.reviews import review_record
+from curation.services.reviews import reviews_import
 from curation.services.samples import samples_import
 
 DEMO_DIR = Path(settings.BASE_DIR) / "demo"
@@ -118,49 +116,9 @@ class Command(BaseCommand):
 
     def _reviews(self, project: Project, admin) -> None:
         path = DEMO_DIR / "reviews.jsonl"
-        if not path.is_file():
-            return
-        importer = _review_importer()
-        if importer is not None:
-            with path.open("rb") as source:
-                result = importer(project=project, source=source, actor=admin, filename=path.name)
-            self.stdout.write(f"Reviews: {getattr(result, 'summary', lambda: result)()}")
-            return
-        self._reviews_recorded(path, project, admin)
-
-    def _reviews_recorded(self, path: Path, project: Project, admin) -> None:
-        """Until this build has the reviews-file import, record each line with review_record."""
-        samples = {s.external_id: s for s in Sample.objects.filter(project=project)}
-        users = {u.username: u for u in get_user_model().objects.filter(physician__isnull=False)}
-        counts = {"created": 0, "unchanged": 0, "amended": 0}
-        with transaction.atomic():
-            for line, text in enumerate(path.read_text().splitlines(), start=1):
-                if not text.strip():
-                    continue
-                row = json.loads(text)
-                sample, reviewer = samples.get(row["sample_id"]), users.get(row["physician"])
-                if sample is None or reviewer is None:
-                    raise DomainError(
-                        "names an unknown sample or physician",
-                        line=line,
-                        file=path.name,
-                        field="sample_id",
-                    )
-                _, outcome = review_record(
-                    sample=sample,
-                    reviewer=reviewer,
-                    grades=row["grades"],
-                    verdict=row["verdict"],
-                    corrected_answer=row.get("correction", ""),
-                    rationale=row.get("rationale", ""),
-                    submitted_at=parse_datetime(row["submitted_at"]),
-                    source="import",
-                    actor=admin,
-                    line=line,
-                    file=path.name,
-                )
-                counts[outcome] += 1
-        self.stdout.write(f"Reviews: {counts['created']} created, {counts['unchanged']} unchanged.")
+        with path.open("rb") as source:
+            result = reviews_import(project=project, source=source, actor=admin, filename=path.name)
+        self.stdout.write(f"Reviews: {result.summary()}")
 
     def _print_logins(self) -> None:
         rows = [("admin", ADMIN_EMAIL)] + [
@@ -176,16 +134,3 @@ class Command(BaseCommand):
         self.stdout.write(f"\nDemo logins (password for everyone: {DEMO_PASSWORD}):")
         for role, email in rows:
             self.stdout.write(f"  {email:<28} {role}")
-
-
-def _review_importer():
-    """The reviews-file import service, where this build has one."""
-    for module, name in (
-        ("curation.services.review_import", "reviews_import"),
-        ("curation.services.reviews", "reviews_import"),
-    ):
-        try:
-            return getattr(__import__(module, fromlist=[name]), name)
-        except (ImportError, AttributeError):
-            continue
-    return None
