@@ -23,6 +23,7 @@ from .models import DatasetFormat, Export
 from .rows import CriterionInfo, RowContext, arrow_schema, build_row, sample_consensus
 from .selectors import (
     corrections_for_samples,
+    estimated_count,
     export_sample_rows,
     export_samples,
     model_grader_ids,
@@ -117,8 +118,11 @@ def dataset_build(*, export: Export, workdir: Path, progress: Progress) -> Build
         samples = export_samples(
             project=project, format=export.format, spec=spec, as_of=export.created_at
         )
-        counts = stratum_counts(samples)
-        total = sum(counts.values())
+        if spec["split"]:
+            counts = stratum_counts(samples)  # exact: the split needs them
+            total = sum(counts.values())
+        else:
+            counts, total = {}, estimated_count(samples)
         progress(0, total)
         splits = ["train", "validation"] if spec["split"] else ["train"]
         splitter = (

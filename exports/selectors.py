@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 
+import orjson
 from django.contrib.postgres.expressions import ArraySubquery
+from django.db import connection
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, TextField
 from django.db.models.functions import Cast
 
@@ -185,6 +187,19 @@ def export_sample_rows(
             label_confidence_text=Cast("consensus__confidence", TextField()),
         )
     return samples.order_by("id").values_list(*fields)
+
+
+def estimated_count(samples: QuerySet) -> int:
+    """The planner's row estimate (PostgreSQL) or an exact count: a progress bar's total."""
+    if connection.vendor != "postgresql":
+        return samples.count()
+    sql, params = samples.values("id").query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN (FORMAT JSON) " + sql, params)
+        plan = cursor.fetchone()[0]
+    if isinstance(plan, str):
+        plan = orjson.loads(plan)
+    return int(plan[0]["Plan"]["Plan Rows"])
 
 
 def stratum_counts(samples: QuerySet) -> dict[str | None, int]:
