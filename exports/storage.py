@@ -14,7 +14,7 @@ import tempfile
 from pathlib import Path
 
 from django.core.files import File
-from django.core.files.storage import default_storage
+from django.core.files.storage import FileSystemStorage, default_storage, storages
 
 from .writers import fsync_dir
 
@@ -22,10 +22,11 @@ TMP = "exports/.tmp"
 
 
 def local_root() -> Path | None:
-    try:
-        return Path(default_storage.path(""))
-    except NotImplementedError:
-        return None
+    """The folder of the local filesystem storage; None for any other backend."""
+    storage = storages["default"]
+    if isinstance(storage, FileSystemStorage):
+        return Path(storage.path(""))
+    return None
 
 
 def export_prefix(*, project_slug: str, version: int, format: str) -> str:

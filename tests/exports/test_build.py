@@ -217,3 +217,23 @@ def test_export_dataset_command_builds_the_same_file_with_a_progress_bar(
     )
     assert len(read_rows(Export.objects.get(version=2))) == 5
     assert (tmp_path / "graded.parquet").stat().st_size > 0
+
+
+def test_a_non_local_storage_backend_receives_the_finished_files(curated, admin, settings):
+    """Any django-storages backend works: the files are built locally, then saved once done."""
+    from django.core.files.storage import default_storage
+    from rest_framework.test import APIClient
+
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+    }
+    export = build(curated.project, admin, "sft", file_format="parquet")
+    prefix = export.storage_prefix
+    for name in ("train.parquet", "manifest.json", "README.md"):
+        assert default_storage.exists(f"{prefix}/{name}")
+    client = APIClient()
+    client.force_login(admin)
+    response = client.get(f"/api/exports/{export.pk}/download/", HTTP_RANGE="bytes=0-3")
+    assert response.status_code == 206
+    assert b"".join(response.streaming_content) == b"PAR1"
