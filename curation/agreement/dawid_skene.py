@@ -45,7 +45,9 @@ def dawid_skene(ratings: Ratings, *, n_iter: int = 100, tol: float = 1e-5) -> Da
     remap[observed] = np.arange(observed.size)
     codes = remap[r.codes]
     k = observed.size
-    rated_items, item_row = np.unique(r.items, return_inverse=True)
+    rated = np.bincount(r.items, minlength=r.n_items) > 0
+    rated_items = np.flatnonzero(rated)
+    item_row = (np.cumsum(rated) - 1)[r.items]
     n_tasks = rated_items.size
     n_rows = codes.size
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from .matrix import Ratings, pairable, rating_pairs
@@ -63,41 +65,68 @@ def cohen_kappa(a: np.ndarray, b: np.ndarray, k: int, weights: str | None = None
     return None if np.isnan(value) else value
 
 
-def pairwise_cohen(ratings: Ratings, weights: str | None = None, *, min_shared: int = 20) -> dict:
-    """Cohen's kappa for every pair of raters sharing at least `min_shared` items.
+@dataclass(frozen=True)
+class PairIndex:
+    """Every pair of ratings of one item, and which pair of raters each belongs to.
+
+    Built once over all rows (missing codes included) and shared by every criterion, since the
+    criteria of one review set have the same rows.
+    """
+
+    a: np.ndarray  # row of the lower-numbered rater
+    b: np.ndarray  # row of the higher-numbered rater
+    slot: np.ndarray  # per rating pair: index into rater_a / rater_b
+    rater_a: np.ndarray
+    rater_b: np.ndarray
+
+
+def pair_index(ratings: Ratings) -> PairIndex:
+    a, b = rating_pairs(ratings)
+    swap = ratings.raters[a] > ratings.raters[b]
+    a, b = np.where(swap, b, a), np.where(swap, a, b)
+    ra, rb = ratings.raters[a], ratings.raters[b]
+    n_raters = int(ratings.raters.max()) + 1 if ratings.raters.size else 0
+    uniq, slot = np.unique(ra * n_raters + rb, return_inverse=True)
+    return PairIndex(a, b, slot, uniq // max(n_raters, 1), uniq % max(n_raters, 1))
+
+
+def pairwise_confusion(
+    ratings: Ratings, *, min_shared: int = 20, index: PairIndex | None = None
+) -> dict:
+    """Per pair of raters sharing at least `min_shared` rated items: their K x K confusion."""
+    index = index or pair_index(ratings)
+    k = ratings.n_categories
+    ca, cb = ratings.codes[index.a], ratings.codes[index.b]
+    valid = (ca >= 0) & (cb >= 0)
+    shared = np.bincount(index.slot[valid], minlength=index.rater_a.size)
+    keep = shared >= min_shared
+    position = np.cumsum(keep) - 1
+    use = valid & keep[index.slot]
+    n_kept = int(keep.sum())
+    flat = np.bincount(
+        position[index.slot[use]] * k * k + ca[use] * k + cb[use], minlength=n_kept * k * k
+    )
+    return {
+        "rater_a": index.rater_a[keep],
+        "rater_b": index.rater_b[keep],
+        "n_shared": shared[keep],
+        "confusion": flat.reshape(n_kept, k, k),
+    }
+
+
+def pairwise_cohen(
+    ratings: Ratings,
+    weights: str | None = None,
+    *,
+    min_shared: int = 20,
+    index: PairIndex | None = None,
+) -> dict:
+    """Cohen's kappa for every pair of raters sharing at least `min_shared` rated items.
 
     Returns the pairs (rater_a < rater_b), how many items each pair shares, and the kappas
     (NaN where undefined), all as arrays.
     """
-    r = ratings.present()
-    k = r.n_categories
-    a, b = rating_pairs(r)
-    ra, rb, ca, cb = r.raters[a], r.raters[b], r.codes[a], r.codes[b]
-    swap = ra > rb
-    ra, rb = np.where(swap, rb, ra), np.where(swap, ra, rb)
-    ca, cb = np.where(swap, cb, ca), np.where(swap, ca, cb)
-    n_raters = int(r.raters.max()) + 1 if r.raters.size else 0
-    pair_key = ra * n_raters + rb
-    uniq, inverse, shared = np.unique(pair_key, return_inverse=True, return_counts=True)
-    keep = shared >= min_shared
-    empty = {
-        "rater_a": np.zeros(0, dtype=np.int64),
-        "rater_b": np.zeros(0, dtype=np.int64),
-        "n_shared": np.zeros(0, dtype=np.int64),
-        "kappa": np.zeros(0),
-    }
-    if not keep.any():
-        return empty
-    slot = np.full(uniq.size, -1)
-    slot[keep] = np.arange(int(keep.sum()))
-    rows = slot[inverse]
-    use = rows >= 0
-    flat = np.bincount(
-        rows[use] * k * k + ca[use] * k + cb[use], minlength=int(keep.sum()) * k * k
-    ).reshape(-1, k, k)
-    return {
-        "rater_a": uniq[keep] // n_raters,
-        "rater_b": uniq[keep] % n_raters,
-        "n_shared": shared[keep],
-        "kappa": kappa_from_confusion(flat, weights),
-    }
+    pairs = pairwise_confusion(ratings, min_shared=min_shared, index=index)
+    confusion = pairs.pop("confusion")
+    pairs["kappa"] = kappa_from_confusion(confusion, weights) if len(confusion) else np.zeros(0)
+    return pairs

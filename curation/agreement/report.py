@@ -13,7 +13,14 @@ import numpy as np
 from .alpha import alpha_with_interval
 from .consensus import Consensus, consensus, leave_one_out
 from .f1 import balanced_f1, pairwise_balanced_f1
-from .kappa import cohen_kappa, fleiss_kappa, pairwise_cohen
+from .kappa import (
+    PairIndex,
+    cohen_kappa,
+    fleiss_kappa,
+    kappa_from_confusion,
+    pair_index,
+    pairwise_confusion,
+)
 from .matrix import Ratings, value_counts
 
 MIN_SHARED = 20
@@ -92,7 +99,9 @@ def _summary(values: np.ndarray) -> dict:
     }
 
 
-def _alpha_block(ratings: Ratings, item: Item, ds: Dataset, *, full: bool) -> dict:
+def _alpha_block(
+    ratings: Ratings, item: Item, ds: Dataset, *, full: bool, pairs: dict | None = None
+) -> dict:
     counts = value_counts(ratings)
     out: dict = {}
     numeric = _numeric(item)
@@ -120,8 +129,12 @@ def _alpha_block(ratings: Ratings, item: Item, ds: Dataset, *, full: bool) -> di
     weightings = (None, "linear", "quadratic") if item.scale else (None,)
     cohen = {}
     for weights in weightings:
-        pairs = pairwise_cohen(ratings, weights, min_shared=MIN_SHARED)
-        cohen[weights or "unweighted"] = _summary(pairs["kappa"])
+        kappas = (
+            kappa_from_confusion(pairs["confusion"], weights)
+            if pairs and len(pairs["confusion"])
+            else np.zeros(0)
+        )
+        cohen[weights or "unweighted"] = _summary(kappas)
     out["cohen_kappa"] = cohen
     out["cohen_min_shared"] = MIN_SHARED
     if item.kind in BINARY_KINDS:
@@ -137,7 +150,26 @@ def _numeric(item: Item) -> list[float] | None:
     return None
 
 
-def _statistics(ds: Dataset, physician: np.ndarray) -> tuple[dict, list[Consensus]]:
+def _pairs_per_item(ds: Dataset, physician: np.ndarray) -> list[dict]:
+    """Each item's confusion matrices for every pair of physicians sharing enough samples."""
+    index: PairIndex | None = None
+    out = []
+    for col, item in enumerate(ds.items):
+        ratings = Ratings(
+            ds.sample[physician],
+            ds.rater[physician],
+            ds.codes[physician, col],
+            ds.n_samples,
+            len(item.categories),
+        )
+        index = index or pair_index(ratings)
+        out.append(pairwise_confusion(ratings, min_shared=MIN_SHARED, index=index))
+    return out
+
+
+def _statistics(
+    ds: Dataset, physician: np.ndarray, pairs: list[dict]
+) -> tuple[dict, list[Consensus]]:
     spec_rows = ds.sample_specialty[ds.sample]
     results, consensuses = [], []
     for col, item in enumerate(ds.items):
@@ -154,7 +186,7 @@ def _statistics(ds: Dataset, physician: np.ndarray) -> tuple[dict, list[Consensu
             "kind": item.kind,
             "axis": item.axis,
             "level": item.levels[0],
-            "overall": _alpha_block(ratings, item, ds, full=True),
+            "overall": _alpha_block(ratings, item, ds, full=True, pairs=pairs[col]),
         }
         by_specialty = {}
         for index, name in enumerate(ds.specialties):
@@ -175,14 +207,17 @@ def _statistics(ds: Dataset, physician: np.ndarray) -> tuple[dict, list[Consensu
     return {"criteria": criteria, "verdict": verdict[0] if verdict else None}, consensuses
 
 
-def _physicians(ds: Dataset, physician: np.ndarray, consensuses: list[Consensus]) -> tuple:
+def _physicians(
+    ds: Dataset, physician: np.ndarray, consensuses: list[Consensus], pairs: list[dict]
+) -> tuple:
     n = ds.n_raters
     compared = np.zeros(n)
     agreed = np.zeros(n)
     gold_n = np.zeros(n)
     gold_ok = np.zeros(n)
     confusion: dict[int, dict] = {r: {} for r in range(n)}
-    kappas: list[list[float]] = [[] for _ in range(n)]
+    kappa_sum = np.zeros(n)
+    kappa_n = np.zeros(n)
     for col, item in enumerate(ds.items):
         ratings = Ratings(
             ds.sample[physician],
@@ -206,11 +241,15 @@ def _physicians(ds: Dataset, physician: np.ndarray, consensuses: list[Consensus]
             for r in np.unique(ratings.raters):
                 if r < result.errors.shape[0]:
                     confusion[int(r)][item.key] = np.round(result.errors[r], 4).tolist()
-        pairs = pairwise_cohen(ratings, "quadratic" if item.scale else None, min_shared=MIN_SHARED)
-        for ra, rb, k in zip(pairs["rater_a"], pairs["rater_b"], pairs["kappa"], strict=True):
-            if not np.isnan(k):
-                kappas[ra].append(k)
-                kappas[rb].append(k)
+        item_pairs = pairs[col]
+        if len(item_pairs["confusion"]):
+            values = kappa_from_confusion(
+                item_pairs["confusion"], "quadratic" if item.scale else None
+            )
+            ok = ~np.isnan(values)
+            for side in ("rater_a", "rater_b"):
+                kappa_sum += np.bincount(item_pairs[side][ok], weights=values[ok], minlength=n)
+                kappa_n += np.bincount(item_pairs[side][ok], minlength=n)
     reviews = np.bincount(ds.rater, minlength=n)
     days = np.unique(ds.rater.astype(np.int64) * 1_000_000 + ds.day)
     active_days = np.bincount(days // 1_000_000, minlength=n)
@@ -230,7 +269,7 @@ def _physicians(ds: Dataset, physician: np.ndarray, consensuses: list[Consensus]
                 "agreement_compared": int(compared[r]),
                 "gold_accuracy": _r(gold_ok[r] / gold_n[r]) if gold_n[r] else None,
                 "gold_compared": int(gold_n[r]),
-                "mean_pairwise_kappa": _r(np.mean(kappas[r])) if kappas[r] else None,
+                "mean_pairwise_kappa": _r(kappa_sum[r] / kappa_n[r]) if kappa_n[r] else None,
                 "median_time_ms": _r(medians[r], 1),
                 "active_days": int(active_days[r]),
                 "reviews_per_active_day": _r(reviews[r] / active_days[r], 2)
@@ -317,8 +356,9 @@ def _answer_from(
 
 def build(ds: Dataset) -> Outcome:
     physician = ~ds.is_model
-    figures, consensuses = _statistics(ds, physician)
-    table, reliability = _physicians(ds, physician, consensuses)
+    pairs = _pairs_per_item(ds, physician)
+    figures, consensuses = _statistics(ds, physician, pairs)
+    table, reliability = _physicians(ds, physician, consensuses, pairs)
     values = np.stack([c.values for c in consensuses], axis=1)
     confidence = np.stack([c.confidence for c in consensuses], axis=1)
     reviews = np.bincount(ds.sample[physician], minlength=ds.n_samples)

@@ -69,8 +69,18 @@ class ConsensusLabel(models.Model):
     sample = models.OneToOneField(
         Sample, primary_key=True, on_delete=models.CASCADE, related_name="consensus"
     )
-    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+")
-    report = models.ForeignKey(AgreementReport, on_delete=models.CASCADE, related_name="+")
+    # The job writes a million of these in one statement; the foreign keys below are kept by
+    # the job itself (and Django's cascades), not by per-row database triggers.
+    project = models.ForeignKey(
+        Project, on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
+    report = models.ForeignKey(
+        AgreementReport,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
     grades = models.JSONField(help_text="Criterion key -> consensus value (null: not applicable).")
     confidence = models.JSONField(help_text="Criterion key -> confidence in [0, 1].")
     verdict = models.CharField(max_length=16)
@@ -83,11 +93,10 @@ class ConsensusLabel(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        db_constraint=False,
+        db_index=False,
         help_text="Whose correction the consensus takes when its verdict is revise.",
     )
-
-    class Meta:
-        indexes = [models.Index(fields=["project", "min_confidence"], name="consensus_project")]
 
     def __str__(self) -> str:
         return f"consensus of {self.sample_id}: {self.verdict} ({self.min_confidence:.2f})"
