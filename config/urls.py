@@ -20,5 +20,6 @@ urlpatterns = [
     path("", include("curation.agreement_urls")),
     path("", include("exports.urls")),
     path("", include("annotators.urls")),
+    path("", include("curation.console_urls")),
     path("", include("curation.urls")),
 ]
