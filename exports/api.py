@@ -21,7 +21,7 @@ from .authentication import PipelineTokenAuthentication
 from .downloads import data_file_response, side_file_response
 from .models import DatasetFormat, Export, FileFormat
 from .permissions import CanUseExports, token_of
-from .serializers import ExportCreateInput, ExportOutput
+from .serializers import ExportCreateInput, ExportOutput, ExportPage
 
 
 class IgnoreFormatParameter(DefaultContentNegotiation):
@@ -64,8 +64,11 @@ class ExportListCreateApi(ExportApi):
             FORMAT_PARAM,
             FILE_FORMAT_PARAM,
             OpenApiParameter("status", str, enum=Export.Status.values),
+            OpenApiParameter("limit", int, description="Page size (default 50)."),
+            OpenApiParameter("offset", int),
         ],
-        responses=ExportOutput(many=True),
+        responses=ExportPage,
+        description="Exports of the projects the caller may see, newest first.",
     )
     def get(self, request):
         exports = selectors.exports_for_actor(**self.actor())
@@ -105,7 +108,11 @@ class ExportListCreateApi(ExportApi):
 
 
 class ExportDetailApi(ExportApi):
-    @extend_schema(operation_id="exports_retrieve", responses=ExportOutput)
+    @extend_schema(
+        operation_id="exports_retrieve",
+        responses=ExportOutput,
+        description="Status and progress of one export; its files' URLs once it is done.",
+    )
     def get(self, request, export_id: int):
         export = selectors.export_for_actor(**self.actor(), export_id=export_id)
         return Response(ExportOutput(export, context={"request": request}).data)
@@ -131,7 +138,11 @@ class ExportDownloadApi(ExportApi):
 
 
 class ExportManifestApi(ExportApi):
-    @extend_schema(operation_id="exports_manifest", responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(
+        operation_id="exports_manifest",
+        responses={200: OpenApiTypes.OBJECT},
+        description="manifest.json: spec, counts, checksums, rubric and code version, time.",
+    )
     def get(self, request, export_id: int):
         export = selectors.export_for_actor(**self.actor(), export_id=export_id)
         return side_file_response(request, export, "manifest.json")

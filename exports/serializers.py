@@ -115,3 +115,10 @@ class ExportOutput(serializers.ModelSerializer):
             "total": export.total_rows,
             "percent": export.progress_percent,
         }
+
+
+class ExportPage(serializers.Serializer):
+    count = serializers.IntegerField()
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = ExportOutput(many=True)

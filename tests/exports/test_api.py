@@ -212,3 +212,25 @@ def test_bad_create_payload_names_the_field(curated, token_key):
     )
     assert response.status_code == 400
     assert response.json()["errors"][0]["field"] == "filters.specialties"
+
+
+def test_the_openapi_schema_documents_every_export_endpoint(admin):
+    client = APIClient()
+    client.force_login(admin)
+    response = client.get(
+        "/api/schema/?format=json", HTTP_ACCEPT="application/vnd.oai.openapi+json"
+    )
+    assert response.status_code == 200
+    schema = orjson.loads(response.content)
+    paths = schema["paths"]
+    for path in (
+        "/api/exports/",
+        "/api/exports/{export_id}/",
+        "/api/exports/{export_id}/download/",
+        "/api/exports/{export_id}/manifest/",
+        "/api/exports/{export_id}/card/",
+        "/api/projects/{slug}/exports/latest/",
+    ):
+        assert path in paths, path
+    assert "202" in paths["/api/exports/"]["post"]["responses"]
+    assert "PipelineToken" in schema["components"]["securitySchemes"]
