@@ -100,4 +100,14 @@ def tasks_fetch(client: Any, *, ls_project_id: int) -> Iterator[dict]:
         for task in client.tasks.list(
             project=ls_project_id, fields="all", only_annotated=True, page_size=200
         ):
-            yield task.model_dump(mode="json") if hasattr(task, "model_dump") else dict(task)
+            # Built from attributes: the SDK's model types `annotations` loosely, and dumping it
+            # through pydantic warns; the values themselves are the server's JSON.
+            yield {
+                "id": task.id,
+                "data": task.data,
+                "meta": task.meta,
+                "annotations": [
+                    a if isinstance(a, dict) else a.model_dump(mode="json")
+                    for a in (task.annotations or [])
+                ],
+            }

@@ -156,7 +156,7 @@ def labelstudio_push(
             project.samples.filter(quarantined=False)
             .exclude(pk__in=LabelStudioTask.objects.filter(link=link).values("sample_id"))
             .order_by("pk")
-            .only("pk", "external_id", "messages", "reasoning", "answer")
+            .only("id", "external_id", "messages", "reasoning", "answer")
         )
         batch: list[Sample] = []
         for sample in pending.iterator(chunk_size=batch_size):
@@ -358,13 +358,13 @@ def _samples_for(
 ) -> dict[Any, Sample]:
     """Task id, ("sample", id) and ("external", external id) -> sample, in three queries."""
     found: dict[Any, Sample] = {}
-    base = Sample.objects.filter(project=project).only("pk", "external_id", "project_id")
+    base = Sample.objects.filter(project=project).only("id", "external_id", "project_id")
     if link is not None:
         task_ids = {a.task_id for a in annotations if a.task_id is not None}
         for row in (
             LabelStudioTask.objects.filter(link=link, ls_task_id__in=task_ids)
             .select_related("sample")
-            .only("ls_task_id", "sample__pk", "sample__external_id", "sample__project_id")
+            .only("ls_task_id", "sample__id", "sample__external_id", "sample__project_id")
         ):
             found[row.ls_task_id] = row.sample
     sample_ids = {a.sample_id for a in annotations if a.sample_id is not None}
