@@ -20,14 +20,16 @@ project's `gold_rate`. The payload a physician sees is the same for gold and reg
 
 from __future__ import annotations
 
+import functools
 import random
 from datetime import datetime, timedelta
 
+from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from annotators.models import Physician
+from annotators.models import Cohort, CohortMembership, Physician
 from core.audit import audit_bulk, audit_record
 from core.errors import Conflict, DomainError, NotFound
 from core.models import AuditEvent
@@ -46,7 +48,11 @@ def physician_for_review(user, *, lock: bool = False) -> Physician:
     qs = Physician.objects.select_related("user")
     if lock:
         qs = qs.select_for_update(of=("self",))
-    physician = qs.filter(user_id=user.pk).first()
+    physician = qs.filter(user_id=user.pk).order_by().first()
+    return _check_physician(physician, is_active=physician.user.is_active if physician else False)
+
+
+def _check_physician(physician: Physician | None, *, is_active: bool) -> Physician:
     if physician is None:
         raise DomainError(
             "Only physicians can review samples; this account has no physician profile.",
@@ -59,7 +65,7 @@ def physician_for_review(user, *, lock: bool = False) -> Physician:
             code="not_allowed",
             status=403,
         )
-    if not physician.user.is_active:
+    if not is_active:
         raise DomainError("This account is deactivated.", code="not_allowed", status=403)
     if physician.status == Physician.Status.SUSPENDED:
         reason = f" Reason: {physician.status_reason}" if physician.status_reason else ""
@@ -84,7 +90,7 @@ def physician_for_review(user, *, lock: bool = False) -> Physician:
     return physician
 
 
-def _check_project(*, project: Project, physician: Physician) -> None:
+def _check_project(*, project: Project, physician: Physician, member: bool | None = None) -> None:
     if project.status == Project.Status.PAUSED:
         raise DomainError(
             f"Project {project.name!r} is paused; no samples are being served.",
@@ -95,8 +101,9 @@ def _check_project(*, project: Project, physician: Physician) -> None:
         raise DomainError(
             f"Project {project.name!r} is not open for review.", code="not_allowed", status=403
         )
-    in_cohort = project.cohorts.filter(archived=False, memberships__physician=physician).exists()
-    if not in_cohort:
+    if member is None:
+        member = project.cohorts.filter(archived=False, memberships__physician=physician).exists()
+    if not member:
         raise DomainError(
             f"You are not in a cohort that reviews project {project.name!r}.",
             code="not_allowed",
@@ -138,6 +145,59 @@ def _check_caps(*, user, physician: Physician, project: Project, now: datetime) 
             )
 
 
+_WHO = """
+SELECT p.id, p.status, p.status_reason, p.verification, p.is_model, p.daily_cap, u.is_active,
+    EXISTS (
+        SELECT 1 FROM {membership} m
+        JOIN {cohort} c ON c.id = m.cohort_id
+        JOIN {project_cohorts} pc ON pc.cohort_id = c.id
+        WHERE m.physician_id = p.id AND NOT c.archived AND pc.project_id = %(project)s
+    ),
+    (SELECT a.id FROM {assignment} a
+     WHERE a.reviewer_id = %(user)s AND a.project_id = %(project)s AND a.status = 'leased'
+     ORDER BY a.served_at LIMIT 1)
+FROM {physician} p JOIN {user} u ON u.id = p.user_id
+WHERE p.user_id = %(user)s
+{lock}
+"""
+
+
+@functools.cache
+def _who_sql(vendor: str) -> str:
+    return _WHO.format(
+        membership=CohortMembership._meta.db_table,
+        cohort=Cohort._meta.db_table,
+        project_cohorts=Project.cohorts.through._meta.db_table,
+        assignment=Assignment._meta.db_table,
+        physician=Physician._meta.db_table,
+        user=get_user_model()._meta.db_table,
+        lock="FOR UPDATE OF p" if vendor == "postgresql" else "",
+    )
+
+
+def _who(*, user, project: Project) -> tuple[Physician, bool, int | None]:
+    """In one query: the caller's physician row (locked, which serialises one person's pulls
+    from two tabs and keeps caps exact), whether a live cohort opens the project to them, and
+    their current lease in it. Hand-written SQL: this runs on every pull."""
+    with connection.cursor() as cursor:
+        cursor.execute(_who_sql(connection.vendor), {"user": user.pk, "project": project.pk})
+        row = cursor.fetchone()
+    if row is None:
+        _check_physician(None, is_active=False)
+    pk, status, reason, verification, is_model, daily_cap, is_active, member, current = row
+    physician = Physician(
+        pk=pk,
+        user_id=user.pk,
+        status=status,
+        status_reason=reason,
+        verification=verification,
+        is_model=bool(is_model),
+        daily_cap=daily_cap,
+    )
+    _check_physician(physician, is_active=bool(is_active))
+    return physician, bool(member), current
+
+
 # --- the pick ---------------------------------------------------------------------------------
 
 _PG_PICK = """
@@ -153,10 +213,16 @@ WITH pick AS (
     ORDER BY s.slots_open, s.id
     LIMIT 1
     FOR UPDATE OF s SKIP LOCKED
+), taken AS (
+    UPDATE {sample} s SET slots_open = s.slots_open - 1, updated_at = %(now)s
+    FROM pick WHERE s.id = pick.id AND s.slots_open > 0
+    RETURNING s.id
 )
-UPDATE {sample} s SET slots_open = s.slots_open - 1, updated_at = %(now)s
-FROM pick WHERE s.id = pick.id AND s.slots_open > 0
-RETURNING s.id
+INSERT INTO {assignment}
+    (project_id, sample_id, reviewer_id, status, served_at, expires_at, skip_reason, skip_note)
+SELECT %(project)s, taken.id, %(user)s, 'leased', %(now)s, %(expires)s, '', ''
+FROM taken
+RETURNING id, sample_id
 """
 
 _PG_GOLD = """
@@ -178,6 +244,7 @@ _SPECIALTY = (
 )
 
 
+@functools.cache
 def _sql(template: str, *, specialty_match: bool) -> str:
     tables = {
         "sample": Sample._meta.db_table,
@@ -201,16 +268,46 @@ def _candidates(*, user, physician: Physician, project: Project, gold: bool):
     return qs.exclude(assignments__reviewer_id=user.pk).exclude(reviews__reviewer_id=user.pk)
 
 
-def _pick_regular(*, user, physician: Physician, project: Project, now: datetime) -> int | None:
+def _lease(*, user, project: Project, sample_id: int, now: datetime) -> Assignment:
+    return Assignment.objects.create(
+        project=project,
+        sample_id=sample_id,
+        reviewer_id=user.pk,
+        status=Assignment.Status.LEASED,
+        served_at=now,
+        expires_at=now + timedelta(minutes=project.lease_minutes),
+    )
+
+
+def _take_regular(
+    *, user, physician: Physician, project: Project, now: datetime
+) -> Assignment | None:
+    """Pick a regular sample, take one of its slots and lease it to the user."""
+    expires_at = now + timedelta(minutes=project.lease_minutes)
     if connection.vendor == "postgresql":
+        # One statement: pick (skipping rows others hold), decrement, insert the lease.
         sql = _sql(_PG_PICK, specialty_match=project.specialty_match)
+        params = {
+            "project": project.pk,
+            "user": user.pk,
+            "physician": physician.pk,
+            "now": now,
+            "expires": expires_at,
+        }
         with connection.cursor() as cursor:
-            cursor.execute(
-                sql,
-                {"project": project.pk, "user": user.pk, "physician": physician.pk, "now": now},
-            )
+            cursor.execute(sql, params)
             row = cursor.fetchone()
-        return row[0] if row else None
+        if row is None:
+            return None
+        return Assignment(
+            pk=row[0],
+            project=project,
+            sample_id=row[1],
+            reviewer_id=user.pk,
+            status=Assignment.Status.LEASED,
+            served_at=now,
+            expires_at=expires_at,
+        )
     # Elsewhere (SQLite): writers are serialised, and the conditional decrement still decides.
     ordered = _candidates(user=user, physician=physician, project=project, gold=False).order_by(
         "slots_open", "id"
@@ -220,7 +317,7 @@ def _pick_regular(*, user, physician: Physician, project: Project, now: datetime
             slots_open=F("slots_open") - 1, updated_at=now
         )
         if taken:
-            return sample_id
+            return _lease(user=user, project=project, sample_id=sample_id, now=now)
     return None
 
 
@@ -276,57 +373,41 @@ def assignment_next(
     Raises DomainError with code `not_allowed`, `project_paused` or `cap_reached`.
     """
     now = timezone.now()
-    # Locking the physician serialises one person's pulls (two tabs) and their caps.
-    physician = physician_for_review(user, lock=True)
-    _check_project(project=project, physician=physician)
+    physician, member, current_id = _who(user=user, project=project)
+    _check_project(project=project, physician=physician, member=member)
 
-    current = (
-        Assignment.objects.filter(
-            reviewer_id=user.pk, project=project, status=Assignment.Status.LEASED
-        )
-        .order_by("served_at")
-        .first()
-    )
-    if current is not None:
-        current.resumed = True  # callers may tell a resumed lease from a new one
-        if current.expires_at > now:
-            return current
-        renewed = _renew(assignment=current, project=project, user=user, now=now)
+    if current_id is not None:
+        lease = Assignment.objects.get(pk=current_id)
+        lease.resumed = True  # callers may tell a resumed lease from a new one
+        if lease.expires_at > now:
+            return lease
+        renewed = _renew(assignment=lease, project=project, user=user, now=now)
         if renewed is not None:
             return renewed
 
     _check_caps(user=user, physician=physician, project=project, now=now)
 
-    sample_id = None
-    gold = False
+    lease = None
     if project.gold_rate > 0 and (rng or _rng).random() < project.gold_rate:
-        sample_id = _pick_gold(user=user, physician=physician, project=project)
-        gold = sample_id is not None
-    if sample_id is None:
-        sample_id = _pick_regular(user=user, physician=physician, project=project, now=now)
-    if sample_id is None and assignments_expire(now=now, project=project):
+        gold_id = _pick_gold(user=user, physician=physician, project=project)
+        if gold_id is not None:
+            lease = _lease(user=user, project=project, sample_id=gold_id, now=now)
+    if lease is None:
+        lease = _take_regular(user=user, physician=physician, project=project, now=now)
+    if lease is None and assignments_expire(now=now, project=project):
         # Stale leases still held slots: they are back in the pool now, so look once more.
-        sample_id = _pick_regular(user=user, physician=physician, project=project, now=now)
-    if sample_id is None:
+        lease = _take_regular(user=user, physician=physician, project=project, now=now)
+    if lease is None:
         return None
-
-    assignment = Assignment.objects.create(
-        project=project,
-        sample_id=sample_id,
-        reviewer_id=user.pk,
-        status=Assignment.Status.LEASED,
-        served_at=now,
-        expires_at=now + timedelta(minutes=project.lease_minutes),
-    )
     audit_record(
         actor=user,
         action="assignment.lease",
-        obj=assignment,
-        object_repr=f"assignment {assignment.pk}",
-        after={"sample": sample_id, "project": project.slug, "gold": gold},
+        obj=lease,
+        object_repr=f"assignment {lease.pk}",
+        after={"sample": lease.sample_id, "project": project.slug},
     )
-    assignment.resumed = False
-    return assignment
+    lease.resumed = False
+    return lease
 
 
 # --- skip and expiry --------------------------------------------------------------------------

@@ -1,0 +1,617 @@
+"""Assignment under load, on a project of BENCH_ROWS samples (1,000,000 by default), k = 3.
+
+(a) capacity: 200 clients (physicians) pull the next sample in a tight loop through
+    `assignment_next`, beside the best raw locking statement issued through psycopg in the same
+    run (one CTE: pick with FOR UPDATE SKIP LOCKED, conditional decrement, insert the lease).
+    Each pulled lease is then closed with the same one-row UPDATE in both loops, as a submit
+    would, so every client keeps pulling new samples. Figures: assignments/s and their ratio
+    (target >= 0.5), and samples over k afterwards (target 0). The clients share a fixed set of
+    database connections (threads in a few processes), as behind a connection pool: the
+    database allows only so many connections, and a 2-core machine cannot run more at once.
+(b) latency: 1,000 simulated physicians against gunicorn (started here, several workers),
+    each asking for the next sample and submitting about every 30 s (exponential think
+    times), through the REST API with API tokens. Figures: p99 of "next" (< 50 ms) and of
+    "submit" (< 100 ms), beside the p99 of a trivial request to the same server.
+
+Environment: BENCH_ASSIGN_SECONDS (capacity phase length, default 20), BENCH_LATENCY_SECONDS
+(default 60), BENCH_CLIENTS (200), BENCH_PHYSICIANS (1000), BENCH_CONNECTIONS (connection
+budget, default 40, capped by what the server has free).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import heapq
+import json
+import math
+import multiprocessing as mp
+import os
+import queue
+import random
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+from common import Figure, dsn
+
+ROOT = Path(__file__).resolve().parent.parent
+SLUG = "bench-assignment"
+K = 3
+GRADES = {"accurate": True, "completeness": 4, "urgency": "routine"}
+
+
+def env_int(name: str, default: int) -> int:
+    return int(os.environ.get(name, default))
+
+
+def env_float(name: str, default: float) -> float:
+    return float(os.environ.get(name, default))
+
+
+# --- set-up -----------------------------------------------------------------------------------
+
+
+def _reset(conn) -> None:
+    """Remove an earlier run's project (SQL, so a million samples go quickly)."""
+    row = conn.execute("SELECT id FROM curation_project WHERE slug = %s", [SLUG]).fetchone()
+    if row is None:
+        return
+    pid = row[0]
+    conn.execute(
+        "DELETE FROM curation_reviewrevision WHERE review_id IN "
+        "(SELECT id FROM curation_review WHERE project_id = %s)",
+        [pid],
+    )
+    conn.execute(
+        "DELETE FROM curation_reviewdraft WHERE assignment_id IN "
+        "(SELECT id FROM curation_assignment WHERE project_id = %s)",
+        [pid],
+    )
+    for table in ("curation_review", "curation_assignment", "curation_sample"):
+        conn.execute(f"DELETE FROM {table} WHERE project_id = %s", [pid])  # noqa: S608
+    conn.execute("DELETE FROM curation_project_cohorts WHERE project_id = %s", [pid])
+    conn.execute("DELETE FROM curation_project_admins WHERE project_id = %s", [pid])
+    conn.execute("DELETE FROM curation_project WHERE id = %s", [pid])
+
+
+def _physicians(n: int) -> list[tuple[int, str]]:
+    """n verified cardiologists in the bench cohort, each with an API token: (user id, key)."""
+    from django.contrib.auth import get_user_model
+    from django.utils import timezone
+
+    from annotators.models import Cohort, CohortMembership, Physician, Specialty
+    from core.models import ApiToken
+    from core.tokens import PREFIX, hash_key
+
+    user_model = get_user_model()
+    cohort, _ = Cohort.objects.get_or_create(slug="bench-cohort", defaults={"name": "Bench"})
+    cardiology = Specialty.objects.get(code="cardiology")
+    admin, _ = user_model.objects.get_or_create(
+        username="bench-admin@rounds.test", defaults={"is_staff": True}
+    )
+    names = [f"bench-{i:05d}@rounds.test" for i in range(n)]
+    existing = set(user_model.objects.filter(username__in=names).values_list("username", flat=True))
+    user_model.objects.bulk_create(
+        [user_model(username=u, email=u) for u in names if u not in existing], batch_size=1000
+    )
+    users = list(user_model.objects.filter(username__in=names).order_by("username"))
+    have = set(Physician.objects.filter(user__in=users).values_list("user_id", flat=True))
+    now = timezone.now()
+    Physician.objects.bulk_create(
+        [
+            Physician(
+                user=u,
+                status=Physician.Status.ACTIVE,
+                verification=Physician.Verification.VERIFIED,
+                verified_by=admin,
+                verified_at=now,
+            )
+            for u in users
+            if u.pk not in have
+        ],
+        batch_size=1000,
+    )
+    physicians = list(Physician.objects.filter(user__in=users))
+    Physician.specialties.through.objects.bulk_create(
+        [
+            Physician.specialties.through(physician_id=p.pk, specialty_id=cardiology.pk)
+            for p in physicians
+        ],
+        ignore_conflicts=True,
+    )
+    CohortMembership.objects.bulk_create(
+        [CohortMembership(cohort=cohort, physician=p) for p in physicians], ignore_conflicts=True
+    )
+    Physician.objects.filter(pk__in=[p.pk for p in physicians]).update(daily_cap=None)
+    ApiToken.objects.filter(user__in=users, name="bench").delete()
+    keys = [PREFIX + secrets.token_urlsafe(24) for _ in users]
+    ApiToken.objects.bulk_create(
+        [
+            ApiToken(user=u, name="bench", prefix=key[:12], key_hash=hash_key(key))
+            for u, key in zip(users, keys, strict=True)
+        ]
+    )
+    return [(u.pk, key) for u, key in zip(users, keys, strict=True)]
+
+
+def _project(rows: int):
+    """A fresh project with `rows` samples, inserted with COPY."""
+    import psycopg
+
+    from annotators.models import Cohort, Specialty
+    from curation.models import Criterion, Project, Rubric
+
+    with psycopg.connect(dsn(), autocommit=True) as conn:
+        _reset(conn)
+    rubric, created = Rubric.objects.get_or_create(
+        family="bench-rubric", version=1, defaults={"name": "Bench rubric"}
+    )
+    if created:
+        Criterion.objects.create(
+            rubric=rubric, position=0, key="accurate", label="Accurate", kind="binary"
+        )
+        Criterion.objects.create(
+            rubric=rubric,
+            position=1,
+            key="completeness",
+            label="Completeness",
+            kind="ordinal",
+            min_value=1,
+            max_value=5,
+        )
+        Criterion.objects.create(
+            rubric=rubric,
+            position=2,
+            key="urgency",
+            label="Urgency",
+            kind="nominal",
+            choices=["emergent", "urgent", "routine"],
+        )
+    project = Project.objects.create(
+        slug=SLUG, name="Assignment benchmark", rubric=rubric, overlap=K, lease_minutes=30
+    )
+    project.cohorts.set([Cohort.objects.get(slug="bench-cohort")])
+    cardiology = Specialty.objects.get(code="cardiology").pk
+    columns = (
+        "project_id, external_id, messages, reasoning, answer, images, specialty_id, metadata, "
+        "content_hash, status, slots_open, reviews_done, is_gold, quarantined, "
+        "quarantine_reasons, final_verdict, final_answer, final_source, created_at, updated_at"
+    )
+    started = time.monotonic()
+    with psycopg.connect(dsn()) as conn:
+        with conn.cursor().copy(f"COPY curation_sample ({columns}) FROM STDIN") as copy:
+            for i in range(rows):
+                text = f"Chest pain question {i}: should I worry?"
+                messages = json.dumps([{"role": "user", "content": text}])
+                digest = hashlib.sha256(text.encode()).hexdigest()
+                copy.write_row(
+                    (
+                        project.pk,
+                        f"b-{i:07d}",
+                        messages,
+                        "Consider ACS.",
+                        "See a doctor.",
+                        "[]",
+                        cardiology,
+                        "{}",
+                        digest,
+                        "open",
+                        K,
+                        0,
+                        False,
+                        False,
+                        "[]",
+                        "",
+                        "",
+                        "",
+                        "now",
+                        "now",
+                    )
+                )
+        conn.execute("ANALYZE curation_sample")
+        conn.execute("ANALYZE curation_assignment")
+        conn.commit()
+    print(f"   {rows:,} samples copied in {time.monotonic() - started:.1f} s", flush=True)
+    return project
+
+
+def _connection_budget(wanted: int) -> int:
+    import psycopg
+
+    with psycopg.connect(dsn(), autocommit=True) as conn:
+        limit = conn.execute("SHOW max_connections").fetchone()[0]
+        used = conn.execute("SELECT count(*) FROM pg_stat_activity").fetchone()[0]
+    return max(4, min(wanted, int(limit) - int(used) - 15))
+
+
+# --- (a) capacity -----------------------------------------------------------------------------
+
+RAW_PICK = """
+WITH pick AS (
+    SELECT s.id FROM curation_sample s
+    WHERE s.project_id = %(project)s AND s.slots_open > 0 AND NOT s.quarantined
+      AND s.status = 'open' AND NOT s.is_gold
+      AND NOT EXISTS (SELECT 1 FROM curation_assignment a
+                      WHERE a.sample_id = s.id AND a.reviewer_id = %(user)s)
+    ORDER BY s.slots_open, s.id
+    LIMIT 1
+    FOR UPDATE OF s SKIP LOCKED
+), taken AS (
+    UPDATE curation_sample s SET slots_open = s.slots_open - 1
+    FROM pick WHERE s.id = pick.id AND s.slots_open > 0
+    RETURNING s.id
+)
+INSERT INTO curation_assignment
+    (project_id, sample_id, reviewer_id, status, served_at, expires_at, skip_reason, skip_note)
+SELECT %(project)s, taken.id, %(user)s, 'leased', now(), now() + interval '30 minutes', '', ''
+FROM taken
+RETURNING id
+"""
+CLOSE = "UPDATE curation_assignment SET status = 'submitted', completed_at = now() WHERE id = %s"
+
+
+def _capacity_worker(mode, project_id, users, threads, seconds, start_at, out):
+    """One process: `threads` connections serving its share of the clients round-robin."""
+    import django
+
+    django.setup()
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+
+    from curation.models import Project
+
+    clients: queue.SimpleQueue = queue.SimpleQueue()
+    if mode == "service":
+        project = Project.objects.get(pk=project_id)
+        for user in get_user_model().objects.filter(pk__in=users):
+            clients.put(user)
+        connection.close()
+    else:
+        for user_id in users:
+            clients.put(user_id)
+    counts, latencies, errors = [], [], []
+    lock = threading.Lock()
+
+    def loop() -> None:
+        done = 0
+        mine: list[float] = []
+        if mode == "raw":
+            import psycopg
+
+            raw = psycopg.connect(dsn(), autocommit=True)
+        while time.time() < start_at:
+            time.sleep(0.005)
+        deadline = start_at + seconds
+        try:
+            while time.time() < deadline:
+                client = clients.get()
+                t0 = time.perf_counter()
+                try:
+                    if mode == "service":
+                        from curation.services.assignment import assignment_next
+
+                        lease = assignment_next(user=client, project=project)
+                        if lease is not None:
+                            with connection.cursor() as cursor:
+                                cursor.execute(CLOSE, [lease.pk])
+                            done += 1
+                    else:
+                        row = raw.execute(RAW_PICK, {"project": project_id, "user": client})
+                        got = row.fetchone()
+                        if got is not None:
+                            raw.execute(CLOSE, [got[0]])
+                            done += 1
+                except Exception as exc:  # counted and shown, never hidden
+                    with lock:
+                        errors.append(repr(exc)[:200])
+                finally:
+                    clients.put(client)
+                mine.append(time.perf_counter() - t0)
+        finally:
+            if mode == "raw":
+                raw.close()
+            else:
+                connection.close()
+        with lock:
+            counts.append(done)
+            latencies.extend(mine)
+
+    workers = [threading.Thread(target=loop) for _ in range(threads)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    latencies.sort()
+    out.put((sum(counts), latencies[:: max(1, len(latencies) // 2000)], errors[:5]))
+
+
+def _capacity(mode: str, project_id: int, users: list[int], connections: int, seconds: float):
+    from django.db import connections as django_connections
+
+    processes = min(4, connections)
+    per = [connections // processes + (i < connections % processes) for i in range(processes)]
+    django_connections.close_all()
+    ctx = mp.get_context("fork")
+    out = ctx.Queue()
+    start_at = time.time() + 3.0
+    shares = [users[i::processes] for i in range(processes)]
+    procs = [
+        ctx.Process(
+            target=_capacity_worker,
+            args=(mode, project_id, shares[i], per[i], seconds, start_at, out),
+        )
+        for i in range(processes)
+    ]
+    for p in procs:
+        p.start()
+    results = [out.get(timeout=seconds + 120) for _ in procs]
+    for p in procs:
+        p.join(timeout=30)
+    total = sum(r[0] for r in results)
+    latencies = sorted(x for r in results for x in r[1])
+    errors = [e for r in results for e in r[2]]
+    if errors:
+        print(f"   {mode}: errors, e.g. {errors[:3]}", flush=True)
+    p99 = latencies[int(len(latencies) * 0.99) - 1] * 1000 if latencies else float("nan")
+    print(f"   {mode}: {total:,} assignments in {seconds:.0f} s, p99 {p99:.1f} ms", flush=True)
+    return total / seconds, p99
+
+
+def _over_assigned(project_id: int) -> tuple[int, int]:
+    """(samples with more than k leases+reviews, samples whose slots_open disagrees)."""
+    import psycopg
+
+    with psycopg.connect(dsn(), autocommit=True) as conn:
+        over, wrong = conn.execute(
+            """
+            SELECT count(*) FILTER (WHERE held > %(k)s),
+                   count(*) FILTER (WHERE slots_open <> %(k)s - held)
+            FROM (SELECT s.id, s.slots_open, count(a.id) AS held
+                  FROM curation_sample s JOIN curation_assignment a ON a.sample_id = s.id
+                  WHERE s.project_id = %(p)s AND a.status IN ('leased', 'submitted')
+                  GROUP BY s.id, s.slots_open) t
+            """,
+            {"k": K, "p": project_id},
+        ).fetchone()
+        dupes = conn.execute(
+            "SELECT count(*) FROM (SELECT 1 FROM curation_assignment WHERE project_id = %s "
+            "GROUP BY sample_id, reviewer_id HAVING count(*) > 1) d",
+            [project_id],
+        ).fetchone()[0]
+    return over + dupes, wrong
+
+
+# --- (b) latency over HTTP --------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _gunicorn(port: int, workers: int) -> subprocess.Popen:
+    env = dict(os.environ)
+    env.update(
+        DJANGO_SETTINGS_MODULE="config.settings.production",
+        SECRET_KEY=secrets.token_urlsafe(60),
+        SECURE_SSL_REDIRECT="0",
+        DB_CONN_MAX_AGE="600",
+        LOG_LEVEL="WARNING",
+        THROTTLE_USER="1000000/hour",
+        THROTTLE_ANON="1000000/hour",
+        DATABASE_URL=dsn().replace("postgresql://", "postgres://"),
+    )
+    proc = subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "config.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers),
+            "--worker-class",
+            "sync",
+            "--backlog",
+            "2048",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return proc
+        except OSError:
+            if proc.poll() is not None:
+                raise RuntimeError("gunicorn exited at start") from None
+            time.sleep(0.2)
+    raise RuntimeError("gunicorn did not start in 60 s")
+
+
+def _p99(values: list[float]) -> float:
+    if not values:
+        return float("nan")
+    values = sorted(values)
+    return values[max(0, math.ceil(len(values) * 0.99) - 1)] * 1000
+
+
+def _latency(port: int, physicians: list[tuple[int, str]], seconds: float, think: float):
+    """Open-loop load: each physician's requests are due at Poisson times; latency counts
+    from when a request was due, so a slow server cannot hide behind a slow client."""
+    import http.client
+
+    rng = random.Random(11)
+    due: list[tuple[float, int, str, object]] = []
+    start = time.monotonic() + 2.0
+    for index in range(len(physicians)):
+        heapq.heappush(due, (start + rng.expovariate(1 / think), index, "next", None))
+    floor_every = 0.05
+    t = start
+    while t < start + seconds:
+        heapq.heappush(due, (t, -1, "floor", None))
+        t += floor_every
+    work: queue.Queue = queue.Queue()
+    results: dict[str, list[float]] = {"next": [], "submit": [], "floor": []}
+    statuses: dict[str, dict[int, int]] = {"next": {}, "submit": {}, "floor": {}}
+    lock = threading.Lock()
+    end = start + seconds
+
+    def request(method: str, path: str, key: str | None, body: dict | None):
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        headers = {"Content-Type": "application/json"}
+        if key:
+            headers["Authorization"] = f"Bearer {key}"
+        conn.request(method, path, body=json.dumps(body) if body else None, headers=headers)
+        response = conn.getresponse()
+        data = response.read()
+        conn.close()
+        return response.status, data
+
+    def sender() -> None:
+        while True:
+            item = work.get()
+            if item is None:
+                return
+            when, index, action, payload = item
+            try:
+                status, data = send(action, index, payload)
+            except OSError as exc:  # a timeout or refused connection counts, never vanishes
+                status, data = 0, repr(exc).encode()
+            took = time.monotonic() - when
+            with lock:
+                results[action].append(took)
+                statuses[action][status] = statuses[action].get(status, 0) + 1
+            if action == "next" and status in (200, 201):
+                lease = json.loads(data)["id"]
+                when = time.monotonic() + rng.expovariate(1 / think)
+                if when < end:
+                    scheduler_inbox.put((when, index, "submit", lease))
+            elif action == "submit" or (action == "next" and status == 0):
+                scheduler_inbox.put((time.monotonic() + 1.0, index, "next", None))
+
+    def send(action: str, index: int, payload):
+        if action == "floor":
+            return request("GET", "/api/projects/", None, None)
+        if action == "next":
+            return request("POST", f"/api/projects/{SLUG}/next/", physicians[index][1], None)
+        body = {"grades": GRADES, "verdict": "accept"}
+        return request("POST", f"/api/assignments/{payload}/submit/", physicians[index][1], body)
+
+    scheduler_inbox: queue.SimpleQueue = queue.SimpleQueue()
+    senders = [threading.Thread(target=sender, daemon=True) for _ in range(48)]
+    for s in senders:
+        s.start()
+    while True:
+        while True:
+            try:
+                heapq.heappush(due, scheduler_inbox.get_nowait())
+            except queue.Empty:
+                break
+        now = time.monotonic()
+        if now >= end:
+            break
+        if due and due[0][0] <= now:
+            item = heapq.heappop(due)
+            if item[0] < end:
+                work.put(item)
+            continue
+        time.sleep(0.001)
+    for _ in senders:
+        work.put(None)
+    for s in senders:
+        s.join(timeout=60)
+    return results, statuses
+
+
+# --- the run ----------------------------------------------------------------------------------
+
+
+def run(rows: int) -> list[Figure]:
+    clients = env_int("BENCH_CLIENTS", 200)
+    population = env_int("BENCH_PHYSICIANS", 1000)
+    seconds = env_float("BENCH_ASSIGN_SECONDS", 20)
+    latency_seconds = env_float("BENCH_LATENCY_SECONDS", 60)
+    connections = _connection_budget(env_int("BENCH_CONNECTIONS", 40))
+
+    physicians = _physicians(max(clients, population))
+    project = _project(rows)
+    users = [user_id for user_id, _ in physicians[:clients]]
+    print(f"   {clients} clients over {connections} connections, {seconds:.0f} s each", flush=True)
+
+    raw_rate, raw_p99 = _capacity("raw", project.pk, users, connections, seconds)
+    service_rate, service_p99 = _capacity("service", project.pk, users, connections, seconds)
+    over, wrong = _over_assigned(project.pk)
+
+    from django.db import connections as django_connections
+
+    django_connections.close_all()
+    port = _free_port()
+    server = _gunicorn(port, workers=env_int("BENCH_GUNICORN_WORKERS", 4))
+    try:
+        results, statuses = _latency(port, physicians[:population], latency_seconds, think=30.0)
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+    print(f"   HTTP statuses: {statuses}", flush=True)
+    p99_next, p99_submit, p99_floor = (_p99(results[k]) for k in ("next", "submit", "floor"))
+    bad = sum(n for a in ("next", "submit") for s, n in statuses[a].items() if s >= 500)
+    print(
+        f"   {len(results['next'])} next, {len(results['submit'])} submit, "
+        f"{len(results['floor'])} floor requests; {bad} server errors",
+        flush=True,
+    )
+    name = "assignment"
+    return [
+        Figure(
+            name,
+            f"capacity, {clients} clients",
+            service_rate,
+            "assign/s",
+            "raw SQL",
+            raw_rate,
+            ">= 0.5x",
+            service_rate >= 0.5 * raw_rate,
+        ),
+        Figure(name, "capacity p99 per pull", service_p99, "ms", "raw SQL", raw_p99),
+        Figure(name, "samples over k (+ dup leases)", over, "samples", target="0", ok=over == 0),
+        Figure(name, "slot counter disagreeing", wrong, "samples", target="0", ok=wrong == 0),
+        Figure(
+            name,
+            f"p99 next, {population} physicians",
+            p99_next,
+            "ms",
+            "trivial GET",
+            p99_floor,
+            "< 50 ms",
+            p99_next < 50,
+        ),
+        Figure(
+            name,
+            "p99 submit",
+            p99_submit,
+            "ms",
+            "trivial GET",
+            p99_floor,
+            "< 100 ms",
+            p99_submit < 100,
+        ),
+        Figure(name, "HTTP 5xx", bad, "responses", target="0", ok=bad == 0),
+    ]
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT))
+    from common import setup_django
+
+    setup_django()
+    print(Figure.table(run(int(os.environ.get("BENCH_ROWS", "1000000")))))
