@@ -147,19 +147,11 @@ def now():
 
 
 @pytest.fixture
-def audit_triggers_back(django_db_blocker):
-    yield
-    from django.db import connection
-
-    with django_db_blocker.unblock(), connection.cursor() as cursor:
-        cursor.execute("SET session_replication_role = DEFAULT")
-
-
-@pytest.fixture
-def committed(audit_triggers_back, transactional_db):
+def committed(transactional_db):
     """transactional_db (a worker must see the data) whose closing flush may empty the
-    append-only audit table: triggers are off for that flush only. The standard specialties,
-    which the flush removes, are put back first."""
+    append-only audit table: triggers go off on this connection just before the flush, and
+    Django closes the connection right after it. The standard specialties, which the flush
+    removes, are put back first."""
     from django.db import connection
 
     from annotators.models import Specialty
