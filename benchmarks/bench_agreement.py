@@ -248,30 +248,45 @@ def run(rows: int) -> list[Figure]:
     figures: list[Figure] = []
 
     copy_s = min(_copy_out_seconds(project) for _ in range(2))
-    job_s, rss = [], 0.0
     env = dict(os.environ)
-    for _ in range(2):
-        _reset(project)
-        rss_run, out = peak_rss_mb_of(["-c", CHILD, project.slug], env=env)
-        result = json.loads(out.strip().splitlines()[-1])
-        job_s.append(result["seconds"])
-        rss = max(rss, rss_run)
-    job = min(job_s)
+    _reset(project)  # every sample complete again: the first run settles or queues them all
+    rss_first, out = peak_rss_mb_of(["-c", CHILD, project.slug], env=env)
+    first = json.loads(out.strip().splitlines()[-1])
+    rss_again, out = peak_rss_mb_of(["-c", CHILD, project.slug], env=env)
+    again = json.loads(out.strip().splitlines()[-1])
+    rss = max(rss_first, rss_again)
     figures.append(
         Figure(
             "agreement",
-            "whole job (read, stats, consensus, store, settle)",
-            job,
+            f"whole job, first run (settles/queues {rows:,} samples)",
+            first["seconds"],
             "s",
             "COPY reviews out",
             copy_s,
             "<= 2x",
-            job <= 2 * copy_s,
+            first["seconds"] <= 2 * copy_s,
         )
     )
     figures.append(
         Figure(
-            "agreement", "job peak RSS (child process)", rss, "MB", target="< 1536", ok=rss < 1536
+            "agreement",
+            "whole job, re-run (read, stats, consensus, store)",
+            again["seconds"],
+            "s",
+            "COPY reviews out",
+            copy_s,
+            "<= 2x",
+            again["seconds"] <= 2 * copy_s,
+        )
+    )
+    figures.append(
+        Figure(
+            "agreement",
+            "job peak RSS (child process)",
+            rss,
+            "MB",
+            target="< 1536",
+            ok=rss < 1536,
         )
     )
 
@@ -356,8 +371,7 @@ def run(rows: int) -> list[Figure]:
         )
     )
     print(
-        f"   job runs {', '.join(f'{s:.2f}' for s in job_s)} s; COPY {copy_s:.2f} s; "
-        f"DS iterations {mine['r'].iterations}",
+        f"   job {first} then {again}; COPY {copy_s:.2f} s; DS iterations {mine['r'].iterations}",
         file=sys.stderr,
         flush=True,
     )
