@@ -565,3 +565,89 @@ def cohort_member_remove(*, cohort: Cohort, physician: Physician, actor) -> bool
     )
     membership.delete()
     return True
+
+
+# --- cohorts and caps (the admin console) -----------------------------------------------------
+
+
+def _cohort_name(name: str) -> str:
+    name = " ".join((name or "").split())
+    if not name:
+        raise DomainError("is required", field="name", code="required")
+    if len(name) > Cohort._meta.get_field("name").max_length:
+        raise DomainError("is longer than 200 characters", field="name")
+    return name
+
+
+@transaction.atomic
+def cohort_create(*, name: str, actor, slug: str = "", description: str = "") -> Cohort:
+    """A new cohort; the slug comes from the name unless given, and must be free."""
+    name = _cohort_name(name)
+    slug = slugify(slug or name)[:64]
+    if not slug:
+        raise DomainError(f"cannot be made into a cohort slug: {name!r}", field="slug")
+    if Cohort.objects.filter(slug=slug).exists():
+        raise DomainError(f"a cohort with the slug {slug!r} already exists", field="slug")
+    cohort = Cohort.objects.create(slug=slug, name=name, description=(description or "").strip())
+    audit_record(
+        actor=actor, action="cohort.created", obj=cohort, after={"slug": slug, "name": name}
+    )
+    return cohort
+
+
+@transaction.atomic
+def cohort_rename(*, cohort: Cohort, name: str, actor, description: str | None = None) -> Cohort:
+    """Change a cohort's name (and description); the slug, used in links and CSVs, stays."""
+    name = _cohort_name(name)
+    cohort = Cohort.objects.select_for_update().get(pk=cohort.pk)
+    before = {"name": cohort.name, "description": cohort.description}
+    cohort.name = name
+    if description is not None:
+        cohort.description = description.strip()
+    after = {"name": cohort.name, "description": cohort.description}
+    old, new = _diff(before, after)
+    if new:
+        cohort.save(update_fields=["name", "description"])
+        audit_record(actor=actor, action="cohort.renamed", obj=cohort, before=old, after=new)
+    return cohort
+
+
+@transaction.atomic
+def cohort_archive(*, cohort: Cohort, actor, archived: bool = True) -> Cohort:
+    """Archive (or restore) a cohort: an archived cohort opens no project to its members."""
+    updated = (
+        Cohort.objects.filter(pk=cohort.pk).exclude(archived=archived).update(archived=archived)
+    )
+    cohort.refresh_from_db()
+    if updated:
+        audit_record(
+            actor=actor,
+            action="cohort.archived" if archived else "cohort.restored",
+            obj=cohort,
+            before={"archived": not archived},
+            after={"archived": archived},
+        )
+    return cohort
+
+
+@transaction.atomic
+def physician_daily_cap_set(*, physician: Physician, daily_cap: int | None, actor) -> Physician:
+    """Most reviews a physician may do a day (None: no cap). The assignment engine enforces it."""
+    if daily_cap is not None and (not isinstance(daily_cap, int) or daily_cap < 0):
+        raise DomainError(
+            f"must be a whole number of reviews, 0 or more, got {daily_cap!r}", field="daily_cap"
+        )
+    physician = Physician.objects.select_for_update().get(pk=physician.pk)
+    if physician.daily_cap == daily_cap:
+        return physician
+    before = physician.daily_cap
+    physician.daily_cap = daily_cap
+    physician.save(update_fields=["daily_cap"])
+    audit_record(
+        actor=actor,
+        action="physician.daily_cap_set",
+        obj=physician,
+        before={"daily_cap": before},
+        after={"daily_cap": daily_cap},
+    )
+    return physician

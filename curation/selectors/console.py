@@ -1,0 +1,527 @@
+"""Reads for the admin console: project progress, physicians' load, cohorts and the audit log.
+
+Who may look: staff see everything; a project admin (a user in `Project.admins`) sees the
+projects they run and nothing about physicians or cohorts. Every door answers the same 404 for
+missing and forbidden. Aggregates run in SQL, one query per figure for all rows of a page.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import defaultdict
+from datetime import date, datetime, timedelta
+
+from django.db import connection
+from django.db.models import (
+    Aggregate,
+    Count,
+    Exists,
+    F,
+    FloatField,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce, TruncDate
+from django.utils import timezone
+
+from annotators.models import Cohort, CohortMembership, Physician, Specialty
+from core.errors import NotFound
+from core.models import AuditEvent
+
+from ..models import Assignment, Project, Review, Sample
+from ..models.review import SkipReason
+from .agreement import projects_for_admin
+
+THROUGHPUT_DAYS = 14
+SKIP_LABELS = dict(SkipReason.choices)
+
+
+class Median(Aggregate):
+    """PostgreSQL's exact median."""
+
+    function = "percentile_cont"
+    template = "%(function)s(0.5) WITHIN GROUP (ORDER BY %(expressions)s)"
+    output_field = FloatField()
+
+
+def _count(qs: QuerySet, group: str) -> Coalesce:
+    counted = qs.order_by().values(group).annotate(n=Count("*")).values("n")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
+
+
+def start_of_day(now: datetime | None = None) -> datetime:
+    now = now or timezone.now()
+    return timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def _days(now: datetime, days: int) -> list[date]:
+    today = timezone.localdate(now)
+    return [today - timedelta(days=days - 1 - i) for i in range(days)]
+
+
+# --- who may use the console ------------------------------------------------------------------
+
+
+def is_console_staff(user) -> bool:
+    return bool(user.is_authenticated and (user.is_staff or user.is_superuser))
+
+
+def can_use_console(user) -> bool:
+    """Staff, or the admin of at least one project."""
+    return is_console_staff(user) or (user.is_authenticated and projects_for_admin(user).exists())
+
+
+# --- projects ---------------------------------------------------------------------------------
+
+
+def _progress(project_ids: list[int]) -> dict[int, dict]:
+    """Regular samples per project: settled, in review (touched, not settled), untouched."""
+    touched = (
+        Q(reviews_done__gt=0)
+        | ~Q(status=Sample.Status.OPEN)
+        | Q(slots_open__lt=F("project__overlap"))
+    )
+    rows = (
+        Sample.objects.filter(project_id__in=project_ids, is_gold=False)
+        .values("project_id")
+        .annotate(
+            total=Count("id"),
+            settled=Count("id", filter=Q(status=Sample.Status.SETTLED)),
+            in_review=Count("id", filter=~Q(status=Sample.Status.SETTLED) & touched),
+            adjudication=Count("id", filter=Q(status=Sample.Status.ADJUDICATION)),
+            in_quarantine=Count("id", filter=Q(quarantined=True)),
+            open_places=Coalesce(
+                Sum(
+                    "slots_open",
+                    filter=Q(status=Sample.Status.OPEN, quarantined=False),
+                ),
+                0,
+            ),
+        )
+        .order_by()
+    )
+    out = {}
+    for row in rows:
+        row["untouched"] = row["total"] - row["settled"] - row["in_review"]
+        out[row.pop("project_id")] = row
+    return out
+
+
+def _per_day(reviews: QuerySet, *, key: str | None, now: datetime, days: int) -> dict:
+    """{key value: [(day, count)] over the last `days` days, zeros included}."""
+    fields = ["day", key] if key else ["day"]
+    rows = (
+        reviews.filter(submitted_at__gte=start_of_day(now) - timedelta(days=days - 1))
+        .annotate(day=TruncDate("submitted_at"))
+        .values(*fields)
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    counts: dict = defaultdict(dict)
+    for row in rows:
+        counts[row[key] if key else None][row["day"]] = row["n"]
+    calendar = _days(now, days)
+    return {k: [(d, by_day.get(d, 0)) for d in calendar] for k, by_day in counts.items()} | {
+        "__calendar__": [(d, 0) for d in calendar]
+    }
+
+
+def _medians(project_ids: list[int]) -> dict[int, float]:
+    """Median seconds per physician review, per project."""
+    reviews = Review.objects.filter(
+        project_id__in=project_ids, is_model=False, time_on_task_ms__isnull=False
+    ).order_by()
+    if connection.vendor == "postgresql":
+        rows = reviews.values("project_id").annotate(m=Median("time_on_task_ms"))
+        return {r["project_id"]: r["m"] / 1000 for r in rows}
+    times: dict[int, list[int]] = defaultdict(list)
+    for pid, ms in reviews.values_list("project_id", "time_on_task_ms").iterator(chunk_size=2000):
+        times[pid].append(ms)
+    return {pid: statistics.median(v) / 1000 for pid, v in times.items()}
+
+
+def _skips(project_ids: list[int]) -> dict[int, list[dict]]:
+    rows = (
+        Assignment.objects.filter(project_id__in=project_ids, status=Assignment.Status.SKIPPED)
+        .values("project_id", "skip_reason")
+        .annotate(n=Count("id"))
+        .order_by("project_id", "-n", "skip_reason")
+    )
+    out: dict[int, list[dict]] = defaultdict(list)
+    for row in rows:
+        reason = row["skip_reason"]
+        out[row["project_id"]].append(
+            {"reason": reason, "label": SKIP_LABELS.get(reason, reason), "n": row["n"]}
+        )
+    return out
+
+
+def _live_leases(project_ids: list[int], now: datetime) -> dict[int, int]:
+    rows = (
+        Assignment.objects.filter(
+            project_id__in=project_ids, status=Assignment.Status.LEASED, expires_at__gt=now
+        )
+        .values("project_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return {r["project_id"]: r["n"] for r in rows}
+
+
+def _overview(projects: list[Project], now: datetime) -> list[dict]:
+    ids = [p.pk for p in projects]
+    progress = _progress(ids)
+    reviews = Review.objects.filter(project_id__in=ids, is_model=False)
+    per_day = _per_day(reviews, key="project_id", now=now, days=THROUGHPUT_DAYS)
+    medians = _medians(ids)
+    skips = _skips(ids)
+    leases = _live_leases(ids, now)
+    empty = {
+        "total": 0,
+        "settled": 0,
+        "in_review": 0,
+        "untouched": 0,
+        "adjudication": 0,
+        "in_quarantine": 0,
+        "open_places": 0,
+    }
+    return [
+        {
+            "project": p,
+            "progress": progress.get(p.pk, empty),
+            "per_day": per_day.get(p.pk, per_day["__calendar__"]),
+            "median_seconds": medians.get(p.pk),
+            "skips": skips.get(p.pk, []),
+            "skips_total": sum(s["n"] for s in skips.get(p.pk, [])),
+            "live_leases": leases.get(p.pk, 0),
+        }
+        for p in projects
+    ]
+
+
+def projects_overview(user, *, now: datetime | None = None) -> list[dict]:
+    """Every project the user runs, with progress, throughput, median time, skips and queue."""
+    projects = list(
+        projects_for_admin(user).exclude(status=Project.Status.ARCHIVED).order_by("name")
+    )
+    return _overview(projects, now or timezone.now())
+
+
+def project_for_console(user, slug: str) -> Project:
+    """The one door to a project in the console: missing and not-yours are the same 404."""
+    project = (
+        projects_for_admin(user)
+        .select_related("rubric")
+        .prefetch_related("cohorts")
+        .filter(slug=slug)
+        .first()
+    )
+    if project is None:
+        raise NotFound("No such project.")
+    return project
+
+
+def project_detail(project: Project, *, now: datetime | None = None) -> dict:
+    """The overview of one project, plus its samples by specialty and its busiest reviewers."""
+    now = now or timezone.now()
+    overview = _overview([project], now)[0]
+    overview["by_specialty"] = list(
+        Sample.objects.filter(project=project, is_gold=False)
+        .values("specialty__name")
+        .annotate(
+            total=Count("id"),
+            settled=Count("id", filter=Q(status=Sample.Status.SETTLED)),
+            open_places=Coalesce(
+                Sum("slots_open", filter=Q(status=Sample.Status.OPEN, quarantined=False)), 0
+            ),
+        )
+        .order_by("specialty__name")
+    )
+    overview["reviewers"] = list(
+        Review.objects.filter(project=project, is_model=False)
+        .values("reviewer_id", "reviewer__first_name", "reviewer__last_name", "reviewer__email")
+        .annotate(
+            reviews=Count("id"),
+            today=Count("id", filter=Q(submitted_at__gte=start_of_day(now))),
+            physician_id=F("reviewer__physician__id"),
+        )
+        .order_by("-reviews", "reviewer_id")[:25]
+    )
+    return overview
+
+
+# --- physicians -------------------------------------------------------------------------------
+
+
+def _load(qs: QuerySet[Physician], now: datetime) -> QuerySet[Physician]:
+    return qs.annotate(
+        reviews_today=_count(
+            Review.objects.filter(
+                reviewer_id=OuterRef("user_id"), submitted_at__gte=start_of_day(now), is_model=False
+            ),
+            "reviewer_id",
+        ),
+        live_leases=_count(
+            Assignment.objects.filter(
+                reviewer_id=OuterRef("user_id"),
+                status=Assignment.Status.LEASED,
+                expires_at__gt=now,
+            ),
+            "reviewer_id",
+        ),
+    )
+
+
+def _staff_only(user) -> None:
+    if not is_console_staff(user):
+        raise NotFound("Not found.")
+
+
+def physicians_for_console(
+    user,
+    *,
+    q: str = "",
+    status: str = "",
+    verification: str = "",
+    specialty: str = "",
+    cohort: str = "",
+    now: datetime | None = None,
+) -> QuerySet[Physician]:
+    """Physicians matching the search and filters, with today's load; staff only."""
+    _staff_only(user)
+    qs = Physician.objects.select_related("user").prefetch_related(
+        "specialties",
+        Prefetch(
+            "memberships",
+            queryset=CohortMembership.objects.select_related("cohort").order_by("cohort__name"),
+        ),
+    )
+    for word in q.split():
+        qs = qs.filter(
+            Q(user__email__icontains=word)
+            | Q(user__first_name__icontains=word)
+            | Q(user__last_name__icontains=word)
+            | Q(licence_number__icontains=word)
+        )
+    if status:
+        qs = qs.filter(status=status)
+    if verification:
+        qs = qs.filter(verification=verification)
+    if specialty:
+        qs = qs.filter(specialties__code=specialty)
+    if cohort:
+        qs = qs.filter(memberships__cohort__slug=cohort)
+    return _load(qs, now or timezone.now()).order_by(
+        "user__last_name", "user__first_name", "user__email", "pk"
+    )
+
+
+def physician_for_console(user, physician_id) -> Physician:
+    _staff_only(user)
+    try:
+        return (
+            _load(Physician.objects.select_related("user", "verified_by"), timezone.now())
+            .prefetch_related(
+                "specialties",
+                Prefetch(
+                    "memberships",
+                    queryset=CohortMembership.objects.select_related("cohort").order_by(
+                        "cohort__name"
+                    ),
+                ),
+            )
+            .get(pk=int(physician_id))
+        )
+    except (Physician.DoesNotExist, TypeError, ValueError):
+        raise NotFound("No such physician.")
+
+
+def physician_activity(physician: Physician, limit: int = 25) -> list[AuditEvent]:
+    """What the physician did, and what was done to their profile, newest first."""
+    return list(
+        AuditEvent.objects.filter(
+            Q(actor_id=physician.user_id)
+            | Q(object_type=Physician._meta.label_lower, object_id=str(physician.pk))
+        ).order_by("-created_at", "-id")[:limit]
+    )
+
+
+def physician_reviews_by_project(physician: Physician) -> list[dict]:
+    return list(
+        Review.objects.filter(reviewer_id=physician.user_id)
+        .values("project__name", "project__slug")
+        .annotate(reviews=Count("id"))
+        .order_by("project__name")
+    )
+
+
+# --- cohorts ----------------------------------------------------------------------------------
+
+
+def cohorts_for_console(user, *, archived: bool | None = None) -> QuerySet[Cohort]:
+    _staff_only(user)
+    qs = Cohort.objects.annotate(
+        members_count=_count(CohortMembership.objects.filter(cohort=OuterRef("pk")), "cohort"),
+        leads_count=_count(
+            CohortMembership.objects.filter(cohort=OuterRef("pk"), role=CohortMembership.Role.LEAD),
+            "cohort",
+        ),
+        projects_count=_count(
+            Project.cohorts.through.objects.filter(
+                cohort_id=OuterRef("pk"), project__status=Project.Status.ACTIVE
+            ),
+            "cohort_id",
+        ),
+    )
+    if archived is not None:
+        qs = qs.filter(archived=archived)
+    return qs.order_by("archived", "name")
+
+
+def cohort_for_console(user, slug: str) -> Cohort:
+    _staff_only(user)
+    cohort = Cohort.objects.filter(slug=slug).first()
+    if cohort is None:
+        raise NotFound("No such cohort.")
+    return cohort
+
+
+def cohort_detail(cohort: Cohort, *, now: datetime | None = None) -> dict:
+    """Members with their load, the specialties they cover, projects, and throughput."""
+    now = now or timezone.now()
+    members = list(
+        CohortMembership.objects.filter(cohort=cohort)
+        .select_related("physician__user")
+        .prefetch_related("physician__specialties")
+        .order_by("-role", "physician__user__last_name", "physician__user__email")
+    )
+    specialties = list(
+        Specialty.objects.filter(physicians__memberships__cohort=cohort)
+        .annotate(members=Count("physicians", distinct=True))
+        .order_by("name")
+    )
+    projects = list(
+        cohort.projects.exclude(status=Project.Status.ARCHIVED).order_by("status", "name")
+    )
+    reviews = Review.objects.filter(
+        is_model=False,
+        project__cohorts=cohort,
+    ).filter(
+        Exists(
+            CohortMembership.objects.filter(
+                cohort=cohort, physician__user_id=OuterRef("reviewer_id")
+            )
+        )
+    )
+    per_day = _per_day(reviews, key=None, now=now, days=THROUGHPUT_DAYS)
+    return {
+        "members": members,
+        "specialties": specialties,
+        "projects": projects,
+        "per_day": per_day.get(None, per_day["__calendar__"]),
+    }
+
+
+# --- workload ---------------------------------------------------------------------------------
+
+
+def workload(user, *, now: datetime | None = None) -> dict:
+    """Each reviewing physician's load today, and open places in the queue by specialty."""
+    _staff_only(user)
+    now = now or timezone.now()
+    physicians = list(
+        _load(
+            Physician.objects.filter(is_model=False)
+            .exclude(status=Physician.Status.SUSPENDED)
+            .select_related("user")
+            .prefetch_related("specialties"),
+            now,
+        ).order_by("-reviews_today", "user__last_name", "user__email")[:500]
+    )
+    queue = {
+        row["specialty_id"]: row
+        for row in Sample.objects.filter(
+            project__status=Project.Status.ACTIVE,
+            status=Sample.Status.OPEN,
+            quarantined=False,
+            is_gold=False,
+            slots_open__gt=0,
+        )
+        .values("specialty_id")
+        .annotate(samples=Count("id"), slots=Sum("slots_open"))
+        .order_by()
+    }
+    reviewers = dict(
+        Specialty.objects.annotate(
+            n=Count(
+                "physicians",
+                filter=Q(
+                    physicians__status=Physician.Status.ACTIVE,
+                    physicians__verification=Physician.Verification.VERIFIED,
+                    physicians__is_model=False,
+                ),
+            )
+        ).values_list("pk", "n")
+    )
+    names = dict(Specialty.objects.filter(pk__in=[k for k in queue if k]).values_list("pk", "name"))
+    depth = [
+        {
+            "specialty": names.get(pk, "No specialty") if pk else "No specialty",
+            "samples": row["samples"],
+            "slots": row["slots"],
+            "reviewers": reviewers.get(pk) if pk else None,
+        }
+        for pk, row in queue.items()
+    ]
+    depth.sort(key=lambda r: (-r["slots"], r["specialty"]))
+    projects = list(
+        Project.objects.filter(status__in=[Project.Status.ACTIVE, Project.Status.PAUSED]).order_by(
+            "name"
+        )
+    )
+    return {"physicians": physicians, "queue": depth, "projects": projects}
+
+
+# --- the audit log ----------------------------------------------------------------------------
+
+
+def audit_events(
+    user,
+    *,
+    actor: str = "",
+    action: str = "",
+    object_type: str = "",
+    date_from: date | None = None,
+    date_to: date | None = None,
+) -> QuerySet[AuditEvent]:
+    """The audit log, newest first, filtered; staff only."""
+    _staff_only(user)
+    qs = AuditEvent.objects.all()
+    if actor:
+        qs = qs.filter(actor_label__icontains=actor.strip())
+    if action:
+        qs = qs.filter(action__startswith=action.strip())
+    if object_type:
+        qs = qs.filter(object_type=object_type.strip())
+    if date_from:
+        qs = qs.filter(created_at__date__gte=date_from)
+    if date_to:
+        qs = qs.filter(created_at__date__lte=date_to)
+    return qs.order_by("-created_at", "-id")
+
+
+def own_activity(user) -> QuerySet[AuditEvent]:
+    """A physician's own events, and what admins did to their profile, newest first."""
+    physician_id = Physician.objects.filter(user_id=user.pk).values_list("pk", flat=True).first()
+    about_me = (
+        Q(object_type=Physician._meta.label_lower, object_id=str(physician_id))
+        if physician_id
+        else Q(pk__in=[])
+    )
+    return AuditEvent.objects.filter(Q(actor_id=user.pk) | about_me).order_by("-created_at", "-id")
