@@ -33,7 +33,7 @@ COPY (
     WHERE s.project_id = {project} AND s.status = 'settled' AND NOT s.quarantined
       AND NOT s.is_gold AND (s.final_verdict = 'accept'
            OR (s.final_verdict = 'revise' AND s.final_answer <> ''))
-    ORDER BY s.id
+    ORDER BY s.external_id
   ) t
 ) TO STDOUT
 """

@@ -96,16 +96,18 @@ def dataset_build(*, export: Export, workdir: Path, progress: Progress) -> Build
     ]
     spec = export.spec
     filters = spec["filters"]
+    needs_consensus = filters["min_confidence"] is not None or filters["min_agreement"] is not None
+    with_grades = export.format == DatasetFormat.GRADED or needs_consensus
     ctx = RowContext(
         format=export.format,
         rubric_version=f"{rubric.family}@{rubric.version}",
         salt=pseudonym_salt(project_id=project.pk, format=export.format, spec=spec),
         criteria=criteria,
-        in_sql_reviewers=connection.vendor == "postgresql",
+        in_sql_reviewers=connection.vendor == "postgresql"
+        and getattr(settings, "EXPORTS_REVIEWERS_IN_SQL", True),
+        with_grades=with_grades,
         skip_reviewers=frozenset(model_grader_ids()),
     )
-    needs_consensus = filters["min_confidence"] is not None or filters["min_agreement"] is not None
-    with_grades = export.format == DatasetFormat.GRADED or needs_consensus
 
     nested = connection.in_atomic_block
     with transaction.atomic():
@@ -147,16 +149,18 @@ def dataset_build(*, export: Export, workdir: Path, progress: Progress) -> Build
             in_sql_reviewers=ctx.in_sql_reviewers,
         )
         for batch in _batched(rows.iterator(chunk_size=CHUNK_SIZE), CHUNK_SIZE):
-            if with_grades or not ctx.in_sql_reviewers:
+            if ctx.in_sql_reviewers:
+                # Reviewer ids (and grades) came with the rows; only corrections of samples whose
+                # consensus kept none itself are read here.
+                corrections = corrections_for_samples(
+                    [s[0] for s in batch if s[5] == "revise" and not s[6]]
+                )
+                reviews = {s[0]: ctx.reviews_in_row(s, corrections.get(s[0])) for s in batch}
+            else:
                 reviews = reviews_for_samples(
-                    batch[0][0],
-                    batch[-1][0],
+                    [s[0] for s in batch],
                     with_grades=with_grades,
                     skip_reviewers=ctx.skip_reviewers,
-                )
-            else:  # reviewer ids came with the rows; only consensus-less corrections are missing
-                reviews = corrections_for_samples(
-                    [s[0] for s in batch if s[5] == "revise" and not s[6]]
                 )
             for sample in batch:
                 seen += 1

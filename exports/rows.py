@@ -16,7 +16,9 @@ import orjson
 import pyarrow as pa
 
 from .models import DatasetFormat
-from .selectors import ROW_REVIEWERS, SampleReviews
+from .selectors import SampleReviews
+
+ROW_REVIEWERS = 8  # where `export_sample_rows` puts reviewer ids when read in SQL
 
 NO_REVIEWS = SampleReviews()
 
@@ -46,12 +48,30 @@ class RowContext:
     salt: bytes
     criteria: Sequence[CriterionInfo] = ()
     in_sql_reviewers: bool = False
+    with_grades: bool = False
     skip_reviewers: frozenset[int] = frozenset()
     _pseudonyms: dict[int, str] = field(default_factory=dict)
 
     @property
     def grades_at(self) -> int:
-        return ROW_REVIEWERS + (1 if self.in_sql_reviewers else 0)
+        """Where the final grades sit in a row tuple (see `export_sample_rows`)."""
+        extra = (1 + self.with_grades) if self.in_sql_reviewers else 0
+        return ROW_REVIEWERS + extra
+
+    def reviews_in_row(self, sample: tuple, corrections: SampleReviews | None) -> SampleReviews:
+        """The physicians' reviews a row tuple carries (PostgreSQL), model graders left out."""
+        reviews = SampleReviews()
+        if corrections is not None:
+            reviews.corrections = corrections.corrections
+        user_ids = sample[ROW_REVIEWERS]
+        grades = sample[ROW_REVIEWERS + 1] if self.with_grades else None
+        for i, user_id in enumerate(user_ids):
+            if user_id in self.skip_reviewers:
+                continue
+            reviews.reviewer_ids.append(user_id)
+            if grades is not None:
+                reviews.grades.append(orjson.loads(grades[i]) if grades[i] else {})
+        return reviews
 
     def pseudonym(self, user_id: int) -> str:
         """A reviewer id stable within this export and meaningless outside it."""
@@ -218,13 +238,10 @@ def build_row(ctx: RowContext, sample: tuple, reviews: SampleReviews | None) -> 
     """One dataset row from one `export_sample_rows` tuple; None when the sample yields no row."""
     (_id, external_id, specialty, messages_json, answer, verdict, final_text, source) = sample[:8]
     reviews = reviews or NO_REVIEWS
-    user_ids = sample[ROW_REVIEWERS] if ctx.in_sql_reviewers else reviews.reviewer_ids
-    if ctx.skip_reviewers:
-        user_ids = [u for u in user_ids if u not in ctx.skip_reviewers]
     pseudonym = ctx.pseudonym
     row = {
         "id": external_id,
-        "reviewer_ids": sorted([pseudonym(uid) for uid in user_ids]),
+        "reviewer_ids": sorted([pseudonym(uid) for uid in reviews.reviewer_ids]),
         "rubric_version": ctx.rubric_version,
         "specialty": specialty,
     }

@@ -144,18 +144,16 @@ def export_samples(*, project: Project, format: str, spec: dict, as_of: dt.datet
     return samples.filter(_eligible(format))
 
 
-ROW_REVIEWERS = 8  # index of the reviewer ids in a row tuple, when read in SQL
-
-
 def export_sample_rows(
     samples: QuerySet, *, format: str, with_grades: bool = False, in_sql_reviewers: bool = False
 ) -> QuerySet:
     """The selected samples as tuples in a stable order; stream them with `.iterator()`.
 
     Fields 0-7: id, external id, specialty code, messages (JSON text), answer, final verdict,
-    final answer, final source; then the physicians' user ids when `in_sql_reviewers` (an array
-    subquery, PostgreSQL); then, `with_grades`, the final grades and the agreement job's
-    confidence (JSON text) and minimum confidence.
+    final answer, final source; with `in_sql_reviewers` (array subqueries, PostgreSQL) the
+    physicians' user ids and, `with_grades`, their grades (JSON text) in the same order; then,
+    `with_grades`, the final grades and the agreement job's confidence (JSON text) and minimum
+    confidence. Ordered by external id, which the (project, external id) index yields.
     """
     fields = [
         "id",
@@ -167,9 +165,12 @@ def export_sample_rows(
         "final_answer",
         "final_source",
     ]
+    with_grades = with_grades or format == DatasetFormat.GRADED
     if in_sql_reviewers:
         fields.append("reviewer_ids")
-    if format == DatasetFormat.GRADED or with_grades:
+        if with_grades:
+            fields.append("review_grades")
+    if with_grades:
         # The agreement job's consensus label, where it ran: model-based confidence per criterion.
         fields += ["final_grades_text", "label_confidence_text", "consensus__min_confidence"]
     # JSON columns come back as text and are parsed with orjson: the JSONField decoder is slow.
@@ -181,12 +182,20 @@ def export_sample_rows(
             .values("reviewer_id")
         )
         samples = samples.annotate(reviewer_ids=ArraySubquery(reviewers))
+        if with_grades:
+            grades = (
+                Review.objects.filter(sample=OuterRef("pk"), is_model=False)
+                .order_by("reviewer_id")
+                .values(text=Cast("grades", TextField()))
+            )
+            samples = samples.annotate(review_grades=ArraySubquery(grades))
     if "final_grades_text" in fields:
         samples = samples.annotate(
             final_grades_text=Cast("final_grades", TextField()),
             label_confidence_text=Cast("consensus__confidence", TextField()),
         )
-    return samples.order_by("id").values_list(*fields)
+    # The (project, external id) unique index yields this order: no sort, nothing spilled.
+    return samples.order_by("external_id").values_list(*fields)
 
 
 def estimated_count(samples: QuerySet) -> int:
@@ -250,16 +259,16 @@ def model_grader_ids() -> set[int]:
 
 
 def reviews_for_samples(
-    first_id: int, last_id: int, *, with_grades: bool, skip_reviewers: set[int]
+    sample_ids: list[int], *, with_grades: bool, skip_reviewers: frozenset[int]
 ) -> dict[int, SampleReviews]:
-    """One query per batch of samples (an id range, so no long IN list): reviewer ids,
+    """One query per batch (where the row query cannot carry them, e.g. SQLite): reviewer ids,
     corrections and (for graded) grades per sample, physicians only."""
     fields = ["sample_id", "reviewer_id", "verdict", "corrected_answer"]
     if with_grades:
         fields.append("grades")
     rows = (
-        Review.objects.filter(is_model=False, sample_id__gte=first_id, sample_id__lte=last_id)
-        .order_by("sample_id", "submitted_at", "id")
+        Review.objects.filter(is_model=False, sample_id__in=sample_ids)
+        .order_by("sample_id", "reviewer_id")
         .values_list(*fields)
     )
     out: dict[int, SampleReviews] = defaultdict(SampleReviews)

@@ -46,10 +46,12 @@ class Superseded(Exception):
 
 
 def _enqueue(export_id: int, *, stale_after: dt.timedelta | None = None) -> None:
+    from core.outbox import enqueue
+
     from .tasks import export_build_task
 
     seconds = int(stale_after.total_seconds()) if stale_after is not None else None
-    transaction.on_commit(lambda: export_build_task.delay(export_id, stale_after_seconds=seconds))
+    enqueue(export_build_task, export_id, stale_after_seconds=seconds)
 
 
 @transaction.atomic

@@ -13,6 +13,10 @@ def question(external_id: str) -> dict:
     return {"content": f"Question {external_id}: is this chest pain serious?", "role": "user"}
 
 
+def by_id(rows: list[dict]) -> list[dict]:
+    return sorted(rows, key=lambda row: row["id"])
+
+
 def rubric_version(project) -> str:
     return f"{project.rubric.family}@1"
 
@@ -24,47 +28,50 @@ def test_sft_rows_end_with_the_adjudicated_the_consensus_or_the_accepted_answer(
     export = build(curated.project, admin, "sft", file_format=file_format)
     r = curated.reviewers
     version = rubric_version(curated.project)
-    assert read_rows(export) == [
-        {
-            "answer_source": "original",
-            "id": "acc-1",
-            "messages": [question("acc-1"), {"content": ORIGINAL, "role": "assistant"}],
-            "reviewer_ids": pseudonyms(export, r["alice"], r["bob"]),
-            "rubric_version": version,
-            "specialty": "cardiology",
-            "verdict": "accept",
-        },
-        {
-            "answer_source": "consensus",
-            "id": "rev-1",
-            "messages": [question("rev-1"), {"content": "Call 911 now.", "role": "assistant"}],
-            "reviewer_ids": pseudonyms(export, r["alice"], r["bob"], r["lena"]),
-            "rubric_version": version,
-            "specialty": "cardiology",
-            "verdict": "revise",
-        },
-        {
-            "answer_source": "adjudication",
-            "id": "adj-1",
-            "messages": [
-                question("adj-1"),
-                {"content": "Adjudicated answer.", "role": "assistant"},
-            ],
-            "reviewer_ids": pseudonyms(export, r["alice"], r["bob"]),
-            "rubric_version": version,
-            "specialty": "cardiology",
-            "verdict": "revise",
-        },
-        {
-            "answer_source": "original",
-            "id": "neu-1",
-            "messages": [question("neu-1"), {"content": ORIGINAL, "role": "assistant"}],
-            "reviewer_ids": pseudonyms(export, r["nora"]),
-            "rubric_version": version,
-            "specialty": "neurology",
-            "verdict": "accept",
-        },
-    ]
+    # Rows come in external-id order.
+    assert read_rows(export) == by_id(
+        [
+            {
+                "answer_source": "original",
+                "id": "acc-1",
+                "messages": [question("acc-1"), {"content": ORIGINAL, "role": "assistant"}],
+                "reviewer_ids": pseudonyms(export, r["alice"], r["bob"]),
+                "rubric_version": version,
+                "specialty": "cardiology",
+                "verdict": "accept",
+            },
+            {
+                "answer_source": "consensus",
+                "id": "rev-1",
+                "messages": [question("rev-1"), {"content": "Call 911 now.", "role": "assistant"}],
+                "reviewer_ids": pseudonyms(export, r["alice"], r["bob"], r["lena"]),
+                "rubric_version": version,
+                "specialty": "cardiology",
+                "verdict": "revise",
+            },
+            {
+                "answer_source": "adjudication",
+                "id": "adj-1",
+                "messages": [
+                    question("adj-1"),
+                    {"content": "Adjudicated answer.", "role": "assistant"},
+                ],
+                "reviewer_ids": pseudonyms(export, r["alice"], r["bob"]),
+                "rubric_version": version,
+                "specialty": "cardiology",
+                "verdict": "revise",
+            },
+            {
+                "answer_source": "original",
+                "id": "neu-1",
+                "messages": [question("neu-1"), {"content": ORIGINAL, "role": "assistant"}],
+                "reviewer_ids": pseudonyms(export, r["nora"]),
+                "rubric_version": version,
+                "specialty": "neurology",
+                "verdict": "accept",
+            },
+        ]
+    )
     assert export.row_count == 4
 
 
@@ -72,28 +79,30 @@ def test_preference_rows_pair_the_correction_with_the_model_original(curated, ad
     export = build(curated.project, admin, "preference")
     r = curated.reviewers
     version = rubric_version(curated.project)
-    assert read_rows(export) == [
-        {
-            "answer_source": "consensus",
-            "chosen": [{"content": "Call 911 now.", "role": "assistant"}],
-            "id": "rev-1",
-            "prompt": [question("rev-1")],
-            "rejected": [{"content": ORIGINAL, "role": "assistant"}],
-            "reviewer_ids": pseudonyms(export, r["alice"], r["bob"], r["lena"]),
-            "rubric_version": version,
-            "specialty": "cardiology",
-        },
-        {
-            "answer_source": "adjudication",
-            "chosen": [{"content": "Adjudicated answer.", "role": "assistant"}],
-            "id": "adj-1",
-            "prompt": [question("adj-1")],
-            "rejected": [{"content": ORIGINAL, "role": "assistant"}],
-            "reviewer_ids": pseudonyms(export, r["alice"], r["bob"]),
-            "rubric_version": version,
-            "specialty": "cardiology",
-        },
-    ]
+    assert read_rows(export) == by_id(
+        [
+            {
+                "answer_source": "consensus",
+                "chosen": [{"content": "Call 911 now.", "role": "assistant"}],
+                "id": "rev-1",
+                "prompt": [question("rev-1")],
+                "rejected": [{"content": ORIGINAL, "role": "assistant"}],
+                "reviewer_ids": pseudonyms(export, r["alice"], r["bob"], r["lena"]),
+                "rubric_version": version,
+                "specialty": "cardiology",
+            },
+            {
+                "answer_source": "adjudication",
+                "chosen": [{"content": "Adjudicated answer.", "role": "assistant"}],
+                "id": "adj-1",
+                "prompt": [question("adj-1")],
+                "rejected": [{"content": ORIGINAL, "role": "assistant"}],
+                "reviewer_ids": pseudonyms(export, r["alice"], r["bob"]),
+                "rubric_version": version,
+                "specialty": "cardiology",
+            },
+        ]
+    )
 
 
 def criteria(values: dict, confidence, agreement) -> dict:
@@ -114,7 +123,7 @@ def test_graded_rows_carry_consensus_confidence_agreement_and_healthbench_score(
     export = build(curated.project, admin, "graded", file_format=file_format)
     r = curated.reviewers
     rows = {row["id"]: row for row in read_rows(export)}
-    assert list(rows) == ["acc-1", "rev-1", "rej-1", "adj-1", "neu-1"]
+    assert list(rows) == ["acc-1", "adj-1", "neu-1", "rej-1", "rev-1"]
     expected = {
         "acc-1": (criteria(GOOD, 1.0, 1.0), 1.0, "accept", [r["alice"], r["bob"]]),
         "rev-1": (criteria(POOR, 0.6667, 0.3333), 0.0, "revise", [r["alice"], r["bob"], r["lena"]]),
