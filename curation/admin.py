@@ -215,7 +215,7 @@ class LabelStudioLinkAdmin(admin.ModelAdmin):
 
 @admin.action(description="Push to Label Studio (stored URL and token)")
 def labelstudio_push_action(modeladmin, request, queryset):
-    from django.db import transaction
+    from core.outbox import enqueue
 
     from .tasks_labelstudio import labelstudio_push_project
 
@@ -232,9 +232,7 @@ def labelstudio_push_action(modeladmin, request, queryset):
                 level=messages.WARNING,
             )
             continue
-        transaction.on_commit(
-            lambda pk=project.pk: labelstudio_push_project.delay(pk, request.user.pk)
-        )
+        enqueue(labelstudio_push_project, project.pk, request.user.pk)
         queued.append(project.slug)
     if queued:
         modeladmin.message_user(request, f"Push queued for {', '.join(queued)}.")

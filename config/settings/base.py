@@ -197,7 +197,15 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
-CELERY_BROKER_TRANSPORT_OPTIONS: dict = {"visibility_timeout": 3600}
+# A dead broker must not hold a web request: one connection attempt of at most two seconds, then
+# the caller (core.outbox) leaves the job pending for the flush. Workers keep their own retries.
+# The visibility timeout is when an unacknowledged job of a killed worker is handed out again.
+CELERY_BROKER_CONNECTION_TIMEOUT = float(os.environ.get("CELERY_BROKER_CONNECTION_TIMEOUT", "2"))
+CELERY_BROKER_TRANSPORT_OPTIONS: dict = {
+    "visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600")),
+    "socket_connect_timeout": CELERY_BROKER_CONNECTION_TIMEOUT,
+    "max_retries": 0,
+}
 CELERY_BEAT_SCHEDULE: dict = {}
 CELERY_BEAT_SCHEDULE["expire-leases"] = {"task": "curation.expire_leases", "schedule": 60.0}
 CELERY_BEAT_SCHEDULE["exports-recover-stalled"] = {
@@ -208,6 +216,7 @@ CELERY_BEAT_SCHEDULE["labelstudio-pull-linked"] = {
     "task": "curation.labelstudio_pull_linked",
     "schedule": float(os.environ.get("LABEL_STUDIO_PULL_EVERY_SECONDS", 15 * 60)),
 }
+CELERY_BEAT_SCHEDULE["outbox-flush"] = {"task": "core.outbox_flush", "schedule": 30.0}
 CELERY_BEAT_SCHEDULE["agreement-active-projects"] = {
     "task": "curation.compute_agreement_for_active_projects",
     "schedule": float(os.environ.get("AGREEMENT_EVERY_SECONDS", 6 * 3600)),

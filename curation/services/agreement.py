@@ -537,8 +537,9 @@ def samples_settle(*, project: Project, report: AgreementReport) -> tuple[int, i
 @transaction.atomic
 def agreement_request(*, project: Project, actor) -> None:
     """Queue a run of the agreement job once this transaction commits (never in the request)."""
+    from core.outbox import enqueue
+
     from ..tasks_agreement import compute_agreement
 
     audit_record(actor=actor, action="agreement.requested", obj=project)
-    actor_id = getattr(actor, "pk", None)
-    transaction.on_commit(lambda: compute_agreement.delay(project.pk, actor_id))
+    enqueue(compute_agreement, project.pk, getattr(actor, "pk", None))
