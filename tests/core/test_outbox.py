@@ -41,10 +41,13 @@ def test_a_job_of_a_rolled_back_transaction_is_never_written_or_published(
     private_broker,  # noqa: F811
     django_capture_on_commit_callbacks,
 ):
-    with django_capture_on_commit_callbacks(execute=True) as hooks:
-        with pytest.raises(RuntimeError), transaction.atomic():
-            enqueue("exports.build", 1)
-            raise RuntimeError("the service failed after queueing")
+    with (
+        django_capture_on_commit_callbacks(execute=True) as hooks,
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        enqueue("exports.build", 1)
+        raise RuntimeError("the service failed after queueing")
 
     assert hooks == []
     assert not OutboxMessage.objects.exists()
