@@ -29,13 +29,17 @@ from tests.curation.workflow_helpers import (  # noqa: F401
 )
 from tests.factories import PhysicianFactory, ProjectFactory, join
 
-DURATION = 5.0
+DURATION = 5.0  # at least; on a busy machine the run goes on until MIN_SUBMITS are in
+MIN_SUBMITS, LIMIT = 40, 60.0
 SOLO, DOUBLE, K, SAMPLES = 50, 10, 3, 40
 EXPECTED = {200, 201, 204, 409}
 
 
 class Session(threading.Thread):
     """One browser tab of one physician: pull, then skip (1 in 10) or submit, until time."""
+
+    submits = 0
+    lock = threading.Lock()
 
     def __init__(self, user, slug: str, deadline: float, seed: int) -> None:
         super().__init__(daemon=True)
@@ -49,7 +53,7 @@ class Session(threading.Thread):
         client = APIClient()
         client.force_authenticate(self.user)
         try:
-            while time.monotonic() < self.deadline:
+            while self.going():
                 pulled = client.post(f"/api/projects/{self.slug}/next/")
                 if pulled.status_code == 204:
                     time.sleep(0.05)
@@ -73,10 +77,18 @@ class Session(threading.Thread):
                 )
                 if self.check("submit", submitted) and submitted.status_code in (200, 201):
                     self.submitted.append(submitted.json()["id"])
+                    with Session.lock:
+                        Session.submits += 1
         except Exception as exc:  # a crash in a thread must fail the test, not vanish
             self.unexpected.append(("crash", 0, repr(exc)))
         finally:
             connection.close()
+
+    def going(self) -> bool:
+        now = time.monotonic()
+        if now < self.deadline:
+            return True
+        return Session.submits < MIN_SUBMITS and now < self.deadline - DURATION + LIMIT
 
     def check(self, what: str, response) -> bool:
         if response.status_code not in EXPECTED:
@@ -93,6 +105,7 @@ def test_many_physicians_at_once_never_over_assign_or_lose_a_submit(cohort):
     for physician in physicians:
         join(cohort, physician)
 
+    Session.submits = 0
     deadline = time.monotonic() + DURATION
     sessions = [
         Session(p.user, project.slug, deadline, seed=i) for i, p in enumerate(physicians)
@@ -103,7 +116,7 @@ def test_many_physicians_at_once_never_over_assign_or_lose_a_submit(cohort):
     for session in sessions:
         session.start()
     for session in sessions:
-        session.join(timeout=DURATION + 60)
+        session.join(timeout=LIMIT + 60)
     assert not any(s.is_alive() for s in sessions), "a session hung"
 
     unexpected = [u for s in sessions for u in s.unexpected]
@@ -113,7 +126,7 @@ def test_many_physicians_at_once_never_over_assign_or_lose_a_submit(cohort):
     answered = {(s.user.pk, review_id) for s in sessions for review_id in s.submitted}
     stored = set(Review.objects.values_list("reviewer_id", "id"))
     assert answered <= stored
-    assert len(answered) >= 30, "too little happened to prove anything"
+    assert len(answered) >= MIN_SUBMITS, "too little happened to prove anything"
     print(
         f"{sum(len(s.served) for s in sessions)} pulls, {len(answered)} submits answered 2xx, "
         f"{Assignment.objects.filter(status='skipped').count()} skips"
