@@ -12,7 +12,7 @@ DEBUG = env_bool("DEBUG", True)
 _broker_dir = Path(os.environ.get("ROUNDS_VAR_DIR", BASE_DIR / "var")) / "broker"
 if "CELERY_BROKER_URL" not in os.environ:
     # kombu's filesystem transport: a real broker that needs no server process.
-    for sub in ("out", "processed"):
+    for sub in ("out", "processed", "control"):
         (_broker_dir / sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_URL = "filesystem://"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
@@ -20,4 +20,5 @@ if "CELERY_BROKER_URL" not in os.environ:
         "data_folder_out": str(_broker_dir / "out"),
         "processed_folder": str(_broker_dir / "processed"),
         "store_processed": False,
+        "control_folder": str(_broker_dir / "control"),
     }
