@@ -82,6 +82,17 @@ def _batched(iterable: Iterable, size: int) -> Iterator[list]:
         yield batch
 
 
+def stream_rows(rows) -> Iterator[tuple]:
+    """The queryset's tuples through a server-side cursor, without the ORM's per-row work (the
+    selected columns need no conversion: text, numbers, arrays)."""
+    compiler = rows.query.get_compiler(using=rows.db)
+    sql, params = compiler.as_sql()
+    with compiler.connection.chunked_cursor() as cursor:
+        cursor.execute(sql, params)
+        while chunk := cursor.fetchmany(CHUNK_SIZE):
+            yield from chunk
+
+
 def _level(consensus: dict, key: str) -> float | None:
     values = [c[key] for c in consensus.values() if c[key] is not None]
     return min(values) if values else None
@@ -148,14 +159,17 @@ def dataset_build(*, export: Export, workdir: Path, progress: Progress) -> Build
             with_grades=with_grades,
             in_sql_reviewers=ctx.in_sql_reviewers,
         )
-        for batch in _batched(rows.iterator(chunk_size=CHUNK_SIZE), CHUNK_SIZE):
+        for batch in _batched(stream_rows(rows), CHUNK_SIZE):
             if ctx.in_sql_reviewers:
                 # Reviewer ids (and grades) came with the rows; only corrections of samples whose
                 # consensus kept none itself are read here.
                 corrections = corrections_for_samples(
                     [s[0] for s in batch if s[5] == "revise" and not s[6]]
                 )
-                reviews = {s[0]: ctx.reviews_in_row(s, corrections.get(s[0])) for s in batch}
+                if with_grades:
+                    reviews = {s[0]: ctx.reviews_in_row(s, corrections.get(s[0])) for s in batch}
+                else:
+                    reviews = corrections  # build_row reads reviewer ids off the row itself
             else:
                 reviews = reviews_for_samples(
                     [s[0] for s in batch],

@@ -238,10 +238,16 @@ def build_row(ctx: RowContext, sample: tuple, reviews: SampleReviews | None) -> 
     """One dataset row from one `export_sample_rows` tuple; None when the sample yields no row."""
     (_id, external_id, specialty, messages_json, answer, verdict, final_text, source) = sample[:8]
     reviews = reviews or NO_REVIEWS
+    if ctx.in_sql_reviewers and not ctx.with_grades:
+        user_ids = sample[ROW_REVIEWERS]
+        if ctx.skip_reviewers:
+            user_ids = [u for u in user_ids if u not in ctx.skip_reviewers]
+    else:
+        user_ids = reviews.reviewer_ids
     pseudonym = ctx.pseudonym
     row = {
         "id": external_id,
-        "reviewer_ids": sorted([pseudonym(uid) for uid in reviews.reviewer_ids]),
+        "reviewer_ids": sorted([pseudonym(uid) for uid in user_ids]),
         "rubric_version": ctx.rubric_version,
         "specialty": specialty,
     }
