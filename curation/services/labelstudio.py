@@ -98,6 +98,22 @@ def _client(link: LabelStudioLink):
     return client_for(url=link.url, token=link.get_token())
 
 
+def _credentials_check(*, project: Project, url: str | None, token: str | None) -> None:
+    """New credentials are tried on the server before they replace the stored ones, so a
+    mistyped token never overwrites a working one."""
+    if not url and not token:
+        return
+    from curation.labelstudio.client import client_for, server_errors
+
+    stored = LabelStudioLink.objects.filter(project=project).first()
+    client = client_for(
+        url=url or (stored.url if stored else ""),
+        token=token or (stored.get_token() if stored else ""),
+    )
+    with server_errors("check the token"):
+        client.users.whoami()
+
+
 # -- push ------------------------------------------------------------------------------------
 
 
@@ -119,6 +135,7 @@ def labelstudio_push(
     from curation.rendering import markdown_render
 
     batch_size = batch_size or getattr(settings, "LABEL_STUDIO_BATCH_SIZE", DEFAULT_BATCH_SIZE)
+    _credentials_check(project=project, url=url, token=token)
     link = labelstudio_link_save(project=project, url=url, token=token, actor=actor)
     criteria = list(project.rubric.criteria.order_by("position"))
     label_config = ls_config.label_config(criteria)
@@ -216,6 +233,7 @@ def labelstudio_pull(
             code="not_linked",
         )
     if url or token:
+        _credentials_check(project=project, url=url, token=token)
         link = labelstudio_link_save(project=project, url=url, token=token, actor=actor)
     client = _client(link)
     emails = users_fetch(client)

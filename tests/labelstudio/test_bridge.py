@@ -238,3 +238,46 @@ def test_a_wrong_token_is_refused_by_name(label_studio, ls_project, admin):
 def test_pull_before_push_says_what_to_do(ls_project, admin):
     with pytest.raises(DomainError, match="labelstudio_push"):
         labelstudio_pull(project=ls_project, actor=admin)
+
+
+def test_commands_push_then_pull_with_the_stored_url_and_token(
+    label_studio, ls_project, admin, cardiologist
+):
+    import io
+
+    from django.core.management import CommandError, call_command
+
+    out = io.StringIO()
+    call_command(
+        "labelstudio_push",
+        "--project",
+        ls_project.slug,
+        "--url",
+        label_studio.url,
+        "--token",
+        label_studio.token,
+        stdout=out,
+    )
+    assert "(created): pushed 20 samples" in out.getvalue()
+    link = LabelStudioLink.objects.get(project=ls_project)
+    task = link.tasks.order_by("sample_id").first()
+    criteria = list(ls_project.rubric.criteria.order_by("position"))
+    _as(label_studio, "alice@rounds.test").annotations.create(
+        id=task.ls_task_id, result=review_to_result(criteria=criteria, **_review_fields(3))
+    )
+
+    out = io.StringIO()
+    call_command("labelstudio_pull", "--project", ls_project.slug, stdout=out)
+    assert out.getvalue().startswith("1 created, 0 amended, 0 unchanged")
+
+    with pytest.raises(CommandError, match="refused the token"):
+        call_command(
+            "labelstudio_pull",
+            "--project",
+            ls_project.slug,
+            "--token",
+            "wrong-token",
+            stderr=io.StringIO(),
+        )
+    link.refresh_from_db()
+    assert link.get_token() == label_studio.token  # the wrong token did not replace it
