@@ -99,9 +99,7 @@ def test_project_admin_sees_only_their_projects(client, project_admin, pages, pr
     assert client.get(pages["audit"]).status_code == 403
 
 
-def test_project_admin_cannot_pause_a_project_they_do_not_run(
-    client, project_admin, other_project
-):
+def test_project_admin_cannot_pause_a_project_they_do_not_run(client, project_admin, other_project):
     client.force_login(project_admin)
     response = client.post(reverse("console-project-pause", args=[other_project.slug]))
     assert response.status_code == 404
