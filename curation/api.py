@@ -170,13 +170,15 @@ class AssignmentSubmitApi(APIView):
         values["client_key"] = values.get("client_key") or request.headers.get(
             "Idempotency-Key", ""
         )
-        assignment = selectors.assignment_for_user(request.user, pk)
+        # The service finds the assignment among the caller's own (404 otherwise) and locks it.
         review = review_submit(
-            assignment=assignment, user=request.user, source=Review.Source.API, **values
+            assignment=Assignment(pk=pk), user=request.user, source=Review.Source.API, **values
         )
-        code = status.HTTP_201_CREATED if getattr(review, "created", True) else 200
+        if getattr(review, "created", True):
+            # Fresh from the service with its one revision: no second read needed.
+            return Response(ReviewSerializer(review).data, status=status.HTTP_201_CREATED)
         body = ReviewSerializer(selectors.review_for_user(request.user, review.pk)).data
-        return Response(body, status=code)
+        return Response(body, status=status.HTTP_200_OK)
 
 
 class AssignmentDraftApi(APIView):

@@ -110,7 +110,7 @@ def review_submit(
     # The lock makes a concurrent retry wait for the first submit, then find its review.
     locked = (
         Assignment.objects.select_for_update(of=("self",))
-        .select_related("sample__project__rubric", "project")
+        .select_related("sample__project__rubric", "project", "draft")
         .filter(pk=assignment.pk, reviewer_id=user.pk)
         .first()
     )
@@ -164,33 +164,36 @@ def review_submit(
     if time_on_task_ms is None:
         time_on_task_ms = max(0, int((now - locked.served_at).total_seconds() * 1000))
     try:
-        with transaction.atomic():
-            review = Review.objects.create(
-                project_id=locked.project_id,
-                sample=sample,
-                reviewer_id=user.pk,
-                assignment=locked,
-                rubric_id=sample.project.rubric_id,
-                original_answer=sample.answer,
-                is_model=False,
-                source=source,
-                client_key=client_key,
-                time_on_task_ms=time_on_task_ms,
-                submitted_at=now,
-                revision=1,
-                **clean,
-            )
+        # No savepoint: a clash (a review of this sample that came in through an import)
+        # ends the whole transaction, which rolls back as the Conflict leaves it.
+        review = Review.objects.create(
+            project=locked.project,
+            sample=sample,
+            reviewer_id=user.pk,
+            assignment=locked,
+            rubric_id=sample.project.rubric_id,
+            original_answer=sample.answer,
+            is_model=False,
+            source=source,
+            client_key=client_key,
+            time_on_task_ms=time_on_task_ms,
+            submitted_at=now,
+            revision=1,
+            **clean,
+        )
     except IntegrityError:
         raise Conflict(
             "You already reviewed this sample; amend that review instead.", field="assignment"
         )
-    _write_revision(review)
+    revision = _write_revision(review)
+    review._prefetched_objects_cache = {"revisions": [revision]}
     locked.status = Assignment.Status.SUBMITTED
     locked.completed_at = now
     locked.save(update_fields=["status", "completed_at"])
     if _counts(sample=sample, is_model=False):
         _count_review(sample=sample)
-    ReviewDraft.objects.filter(assignment=locked).delete()
+    if getattr(locked, "draft", None) is not None:
+        locked.draft.delete()
     audit_record(
         actor=user,
         action="review.submit",

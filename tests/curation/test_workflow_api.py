@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from annotators.models import Physician
@@ -390,3 +392,28 @@ def test_the_schema_documents_the_workflow(admin):
     assert "/api/projects/{slug}/next/" in paths
     submit = paths["/api/assignments/{id}/submit/"]["post"]
     assert "requestBody" in submit and {"200", "201", "400"} <= set(submit["responses"])
+
+
+def test_lists_cost_the_same_number_of_queries_for_one_row_or_many(
+    cardiologist, project, django_assert_max_num_queries
+):
+    samples(project, 8)
+    client = client_for(cardiologist)
+
+    def work(n: int) -> None:
+        for _ in range(n):
+            lease = assignment_next(user=cardiologist.user, project=project)
+            review_submit(
+                assignment=lease, user=cardiologist.user, grades=grades(), verdict="accept"
+            )
+
+    work(1)
+    with CaptureQueriesContext(connection) as one:
+        client.get("/api/assignments/")
+        client.get("/api/reviews/")
+        client.get("/api/projects/")
+    work(5)
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        assert len(client.get("/api/assignments/").json()["results"]) == 6
+        assert len(client.get("/api/reviews/").json()["results"]) == 6
+        client.get("/api/projects/")
