@@ -13,9 +13,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
-from django.db.models.functions import Lower
 from django.utils import timezone
 
 from core.audit import audit_record
@@ -275,6 +273,7 @@ def _annotations_record(
     file_name: str = "",
 ) -> PullReport:
     from curation.labelstudio.mapping import result_to_review
+    from curation.labelstudio.matching import reviewers_for, samples_for
     from curation.services.reviews import review_record
 
     if link is not None:
@@ -282,8 +281,8 @@ def _annotations_record(
         link = LabelStudioLink.objects.select_for_update().get(pk=link.pk)
     report = PullReport()
     criteria = list(project.rubric.criteria.order_by("position"))
-    samples = _samples_for(project=project, link=link, annotations=annotations)
-    reviewers = _reviewers_for(project=project, annotations=annotations)
+    samples = samples_for(project=project, link=link, annotations=annotations)
+    reviewers = reviewers_for(project=project, annotations=annotations)
     unknown: Counter = Counter()
     # Oldest first, so when one physician has two annotations on a task the newest wins.
     ordered = sorted(
@@ -368,68 +367,4 @@ def _summary(report: PullReport) -> dict[str, Any]:
     out = report.as_dict()
     out["rejected"] = out["rejected"][: settings.IMPORT_MAX_ERRORS]
     out["rejected_count"] = len(report.rejected)
-    return out
-
-
-def _samples_for(
-    *, project: Project, link: LabelStudioLink | None, annotations: list[ExportedAnnotation]
-) -> dict[Any, Sample]:
-    """Task id, ("sample", id) and ("external", external id) -> sample, in three queries."""
-    found: dict[Any, Sample] = {}
-    base = Sample.objects.filter(project=project).only("id", "external_id", "project_id")
-    if link is not None:
-        task_ids = {a.task_id for a in annotations if a.task_id is not None}
-        for row in (
-            LabelStudioTask.objects.filter(link=link, ls_task_id__in=task_ids)
-            .select_related("sample")
-            .only("ls_task_id", "sample__id", "sample__external_id", "sample__project_id")
-        ):
-            found[row.ls_task_id] = row.sample
-    sample_ids = {a.sample_id for a in annotations if a.sample_id is not None}
-    for sample in base.filter(pk__in=sample_ids):
-        found[("sample", sample.pk)] = sample
-    external_ids = {a.external_id for a in annotations if a.external_id}
-    for sample in base.filter(external_id__in=external_ids):
-        found[("external", sample.external_id)] = sample
-    return found
-
-
-def _reviewers_for(
-    *, project: Project, annotations: list[ExportedAnnotation]
-) -> dict[str, tuple[Any, str | None]]:
-    """E-mail -> (user, None) for a physician who may review this project, (user, why not) for
-    one who may not; e-mails of no physician are left out (reported as unknown annotators)."""
-    emails = {a.annotator_email for a in annotations if a.annotator_email}
-    users = (
-        get_user_model()
-        .objects.annotate(email_lower=Lower("email"))
-        .filter(email_lower__in=emails, physician__isnull=False)
-        .select_related("physician")
-    )
-    cohort_ids = set(project.cohorts.values_list("pk", flat=True))
-    members = set()
-    if cohort_ids:
-        from annotators.models import CohortMembership
-
-        members = set(
-            CohortMembership.objects.filter(
-                cohort_id__in=cohort_ids, physician__user__in=users
-            ).values_list("physician__user_id", flat=True)
-        )
-    out: dict[str, tuple[Any, str | None]] = {}
-    for user in users:
-        physician = user.physician
-        if not physician.can_review:
-            out[user.email_lower] = (
-                user,
-                f"{user.email} may not review: the physician is "
-                f"{physician.status}, {physician.verification}",
-            )
-        elif cohort_ids and user.pk not in members:
-            out[user.email_lower] = (
-                user,
-                f"{user.email} is not in a cohort of project {project.slug}",
-            )
-        else:
-            out[user.email_lower] = (user, None)
     return out
