@@ -197,26 +197,37 @@ def run(rows: int) -> list[Figure]:
     started = time.perf_counter()
     _fill(project, users, specialty_ids, rows)
     print(f"   {rows:,} samples ready in {time.perf_counter() - started:.1f} s", flush=True)
-    workdir = Path(tempfile.mkdtemp(prefix="bench-export-"))
-    try:
-        copy_seconds, copy_rows = _copy_floor(project.pk, workdir / "floor.jsonl")
-        temp_before = _temp_files()
-        env = dict(os.environ, STORAGE_ROOT=str(workdir / "storage"))
-        rss, out = peak_rss_mb_of([str(HERE), "--child", project.slug], env=env)
-        time.sleep(1.0)  # statistics reach pg_stat_database within a second
-        temp_after = _temp_files()
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
-    result = json.loads(out.strip().splitlines()[-1])
+    # Interleaved repeats, best of each: on a shared machine one slow moment shouldn't decide.
+    repeats = int(os.environ.get("BENCH_REPEAT", "2"))
+    copy_seconds, rss, result = float("inf"), 0.0, None
+    temp_files_total = temp_bytes_total = 0
+    for _ in range(repeats):
+        workdir = Path(tempfile.mkdtemp(prefix="bench-export-"))
+        try:
+            seconds, copy_rows = _copy_floor(project.pk, workdir / "floor.jsonl")
+            copy_seconds = min(copy_seconds, seconds)
+            temp_before = _temp_files()
+            env = dict(os.environ, STORAGE_ROOT=str(workdir / "storage"))
+            run_rss, out = peak_rss_mb_of([str(HERE), "--child", project.slug], env=env)
+            time.sleep(1.0)  # statistics reach pg_stat_database within a second
+            temp_after = _temp_files()
+        finally:
+            shutil.rmtree(workdir, ignore_errors=True)
+        temp_files_total += temp_after[0] - temp_before[0]
+        temp_bytes_total += temp_after[1] - temp_before[1]
+        rss = max(rss, run_rss)
+        run = json.loads(out.strip().splitlines()[-1])
+        if result is None or run["seconds"] < result["seconds"]:
+            result = run
     if result["rows"] != copy_rows:
         raise RuntimeError(f"export wrote {result['rows']} rows, COPY {copy_rows}")
     export_rps = result["rows"] / result["seconds"]
     copy_rps = copy_rows / copy_seconds
-    temp_files = temp_after[0] - temp_before[0]
+    temp_files = temp_files_total
     print(
         f"   export {result['rows']:,} rows in {result['seconds']:.1f} s "
-        f"({result['bytes'] / 1e6:,.0f} MB); COPY in {copy_seconds:.1f} s; "
-        f"temp spilled {temp_after[1] - temp_before[1]:,} bytes",
+        f"({result['bytes'] / 1e6:,.0f} MB); COPY in {copy_seconds:.1f} s (best of {repeats}); "
+        f"temp spilled {temp_bytes_total:,} bytes",
         flush=True,
     )
     return [

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import queue
 import random
+import threading
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -84,13 +86,52 @@ def _batched(iterable: Iterable, size: int) -> Iterator[list]:
 
 def stream_rows(rows) -> Iterator[tuple]:
     """The queryset's tuples through a server-side cursor, without the ORM's per-row work (the
-    selected columns need no conversion: text, numbers, arrays)."""
+    selected columns need no conversion: text, numbers, arrays).
+
+    A helper thread fetches the next chunk while this one turns the last into rows, so the
+    database and Python work at the same time; at most two chunks wait in between.
+    """
     compiler = rows.query.get_compiler(using=rows.db)
     sql, params = compiler.as_sql()
+    chunks: queue.Queue = queue.Queue(maxsize=2)
+    stop = threading.Event()
+    done = object()
+
     with compiler.connection.chunked_cursor() as cursor:
         cursor.execute(sql, params)
-        while chunk := cursor.fetchmany(CHUNK_SIZE):
-            yield from chunk
+        raw = cursor.cursor  # psycopg's own cursor: safe to drive from the helper thread
+
+        def fetch() -> None:
+            try:
+                while not stop.is_set():
+                    chunk = raw.fetchmany(CHUNK_SIZE)
+                    _put(chunk or done)
+                    if not chunk:
+                        return
+            except BaseException as exc:  # handed to the consumer, raised there
+                _put(exc)
+
+        def _put(item) -> None:
+            while not stop.is_set():
+                try:
+                    chunks.put(item, timeout=0.5)
+                    return
+                except queue.Full:
+                    continue
+
+        helper = threading.Thread(target=fetch, name="export-fetch", daemon=True)
+        helper.start()
+        try:
+            while True:
+                item = chunks.get()
+                if item is done:
+                    break
+                if isinstance(item, BaseException):
+                    raise item
+                yield from item
+        finally:
+            stop.set()
+            helper.join()
 
 
 def _level(consensus: dict, key: str) -> float | None:
