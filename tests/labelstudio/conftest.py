@@ -2,7 +2,7 @@
 
 Label Studio pins its own Django, so it runs from its own virtual environment (LABEL_STUDIO_VENV,
 default .venv-labelstudio) with its own SQLite database. A cold start migrates for about a minute;
-the migrated data directory is cached under var/ keyed on the Label Studio version and copied for
+the migrated data directory is cached in ~/.cache/rounds keyed on the Label Studio version and copied for
 each session, which brings a start down to seconds.
 """
 
@@ -84,7 +84,10 @@ def _env(data_dir: Path) -> dict:
 
 def _cached_data_dir(venv: Path) -> Path:
     """A migrated data directory with the admin user, built once per Label Studio version."""
-    cache = ROOT / "var" / f"labelstudio-cache-{_version(venv)}"
+    # Outside the work tree, so a fresh clone on the same machine starts warm.
+    root = Path(os.environ.get("LABEL_STUDIO_CACHE", Path.home() / ".cache" / "rounds"))
+    root.mkdir(parents=True, exist_ok=True)
+    cache = root / f"labelstudio-{_version(venv)}"
     if (cache / ".ready").exists():
         return cache
     building = Path(tempfile.mkdtemp(prefix="labelstudio-init-", dir=ROOT / "var"))
