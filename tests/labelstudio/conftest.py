@@ -1,9 +1,9 @@
 """A real Label Studio server for the bridge tests, started once per session.
 
 Label Studio pins its own Django, so it runs from its own virtual environment (LABEL_STUDIO_VENV,
-default .venv-labelstudio) with its own SQLite database. A cold start migrates for about a minute;
-the migrated data directory is cached in ~/.cache/rounds keyed on the Label Studio version and copied for
-each session, which brings a start down to seconds.
+default .venv-labelstudio) with its own SQLite database. A cold start migrates for minutes; the
+migrated data directory is cached in ~/.cache/rounds (LABEL_STUDIO_CACHE), keyed on the Label
+Studio version, and copied for each session, which brings a start down to seconds.
 """
 
 from __future__ import annotations
