@@ -8,10 +8,11 @@ nothing behind. On PostgreSQL new rows go in with COPY; elsewhere with bulk_crea
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import re
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import IO, Any
@@ -584,6 +585,19 @@ def _actor_label(actor) -> str:
     return (getattr(actor, "email", "") or getattr(actor, "username", "") or str(actor))[:200]
 
 
+@contextmanager
+def _without_cyclic_gc() -> Iterator[None]:
+    """Pause the cycle collector while rows stream: they hold no cycles, and refcounting frees
+    them; collecting a million short-lived dicts otherwise costs about a tenth of the time."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def _records_of(
     source: Any, fmt: str | None, name: str | None, progress
 ) -> Iterator[tuple[str, str, ErrorCollector, Iterator[Record]]]:
@@ -647,6 +661,7 @@ def samples_import(
         with ExitStack() as stack:
             if importer.writer.copy and not Sample.objects.filter(project=project).exists():
                 importer.writer.open_stream(stack)
+            stack.enter_context(_without_cyclic_gc())
             for record in records:
                 row = validate(mapper(record.data), record.line, record.size)
                 if row is not None:
