@@ -132,6 +132,35 @@ def progress_bar(progress: dict) -> dict:
     }
 
 
+def _value(value) -> str:
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, list | tuple):
+        return ", ".join(_value(v) for v in value) or "—"
+    if isinstance(value, dict):
+        return "; ".join(f"{k}: {_value(v)}" for k, v in value.items())
+    return str(value)
+
+
+def event_changes(events) -> list:
+    """Each audit event with `changes`: what it set, as (field, before, after) in words."""
+    out = []
+    for event in events:
+        before = event.before if isinstance(event.before, dict) else {}
+        after = event.after if isinstance(event.after, dict) else {}
+        keys = list(dict.fromkeys([*after, *before]))
+        event.changes = [
+            {
+                "key": key.replace("_", " "),
+                "before": _value(before[key]) if key in before else None,
+                "after": _value(after[key]) if key in after else None,
+            }
+            for key in keys
+        ]
+        out.append(event)
+    return out
+
+
 def _decorate(row: dict) -> dict:
     row["bar"] = progress_bar(row["progress"])
     row["chart"] = day_chart(row["per_day"], label=f"Reviews per day, {row['project'].name}")
@@ -269,7 +298,7 @@ def physician_detail(request: HttpRequest, physician_id: int) -> HttpResponse:
         "by_project": selectors.physician_reviews_by_project(physician),
         "agreement": agreement_selectors.own_agreement(user),
         "quality": agreement_selectors.own_quality(user),
-        "activity": selectors.physician_activity(physician),
+        "activity": event_changes(selectors.physician_activity(physician)),
         "verify_form": VerifyForm.for_physician(physician),
         "suspend_form": ReasonForm(),
         "reinstate_form": NoteForm(),
@@ -370,6 +399,7 @@ def audit(request: HttpRequest) -> HttpResponse:
     query.pop("page", None)
     context = {
         "page": page,
+        "events": event_changes(page.object_list),
         "filters": {**filters, **dates},
         "bad_dates": bad,
         "query": query.urlencode(),
