@@ -1,0 +1,160 @@
+"""The broker (Redis) stopped while physicians and admins work.
+
+Physicians load and submit as usual: nothing on their path needs the broker. Jobs asked for in
+the meantime (an export, an agreement run) are recorded in the outbox and shown as queued; none
+runs inside the request. Once the broker is back, the flush publishes them and the worker, which
+stayed up through the outage, runs them to the end.
+
+The broker here is a redis-server of this test's own (see tests/faults/broker.py): stopping the
+shared one would break every other test running against it.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.test import Client
+from rest_framework.test import APIClient
+
+from core.models import AuditEvent, OutboxMessage
+from curation.models import AgreementReport, Review
+from exports.models import Export
+from tests.exports.conftest import settled
+from tests.factories import SampleFactory
+from tests.faults.helpers import GRADES, wait_for
+
+pytestmark = [pytest.mark.faults, pytest.mark.celery]
+
+FAST = 2.0  # seconds: the longest any request may take with the broker gone
+OUTAGE = 8.0  # seconds the broker stays down: long enough for the worker to lose it
+LATENCIES: list[float] | None = None
+
+
+@pytest.fixture
+def own_storage(settings, tmp_path):
+    settings.STORAGE_ROOT = tmp_path / "storage"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(settings.STORAGE_ROOT)},
+        },
+    }
+
+
+@pytest.fixture
+def worker(committed, own_storage, private_broker, celery_worker):
+    """A worker on the test's own broker, started before the outage and left running."""
+    return celery_worker
+
+
+def timed(call, *args, **kwargs):
+    """Make a request; while the broker is down (LATENCIES is collecting), it must be quick."""
+    started = time.monotonic()
+    response = call(*args, **kwargs)
+    elapsed = time.monotonic() - started
+    if LATENCIES is not None:
+        LATENCIES.append(elapsed)
+        assert elapsed < FAST, f"{args[0]} took {elapsed:.1f} s with the broker down"
+    return response
+
+
+def api(user) -> APIClient:
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
+
+
+def test_with_the_broker_down_physicians_work_and_jobs_wait_until_it_is_back(
+    worker, private_broker, project, cardiologist, admin
+):
+    for n in range(3):
+        settled(project, f"done-{n}", verdict="accept")
+    for n in range(2):
+        SampleFactory(project=project, external_id=f"open-{n}")
+    physician = cardiologist.user
+    page = Client()
+    page.force_login(physician)
+
+    def review_next(client_key: str) -> None:
+        """Open the next sample in the browser, submit it over the API."""
+        opened = timed(page.get, f"/projects/{project.slug}/next/", follow=True)
+        assert opened.status_code == 200
+        assert opened.redirect_chain and "/review/" in opened.redirect_chain[-1][0]
+        lease = timed(api(physician).post, f"/api/projects/{project.slug}/next/")
+        assert lease.status_code == 200  # the lease the page took
+        submitted = timed(
+            api(physician).post,
+            f"/api/assignments/{lease.json()['id']}/submit/",
+            {"grades": GRADES, "verdict": "accept", "client_key": client_key},
+            format="json",
+        )
+        assert submitted.status_code == 201, submitted.content
+
+    # A working day under way: every door has served a request (nothing is cold any more).
+    review_next("before-outage")
+    assert api(admin).get("/api/exports/").status_code == 200
+    assert api(admin).get(f"/api/projects/{project.slug}/agreement/reports/").status_code == 200
+
+    private_broker.stop()
+    outage_started = time.monotonic()
+    global LATENCIES
+    LATENCIES = []
+
+    review_next("during-outage")
+    assert Review.objects.filter(reviewer=physician, client_key="during-outage").exists()
+    assert not OutboxMessage.objects.exists()  # a physician's work queues no job
+
+    # An admin asks for an export and an agreement run: accepted, shown as queued, not run.
+    created = timed(
+        api(admin).post, "/api/exports/", {"project": project.slug, "format": "sft"}, format="json"
+    )
+    assert created.status_code == 202, created.content
+    assert created.json()["status"] == "queued"
+    requested = timed(api(admin).post, f"/api/projects/{project.slug}/agreement/")
+    assert requested.status_code == 202, requested.content
+
+    pending = list(OutboxMessage.objects.order_by("id"))
+    assert [m.task for m in pending] == ["exports.build", "curation.compute_agreement"]
+    assert all(m.sent_at is None and "Connection refused" in m.last_error for m in pending)
+    export = Export.objects.get(pk=created.json()["id"])
+    assert (export.status, export.attempt, export.started_at) == ("queued", 0, None)
+    assert not AgreementReport.objects.exists()  # nothing ran inside a request
+
+    # The beat's flush during the outage gets nowhere and says so; the worker loses its broker.
+    with pytest.raises(CommandError, match="the broker refused; 2 message"):
+        call_command("flush_outbox", "--all")
+    time.sleep(max(0.0, OUTAGE - (time.monotonic() - outage_started)))
+    wait_for(lambda: "Connection to broker lost" in worker.log(), 10, 0.2, "the worker to notice")
+
+    private_broker.start()
+    outage = time.monotonic() - outage_started
+    back = time.monotonic()
+    latencies, LATENCIES = LATENCIES, None
+    call_command("flush_outbox", "--all")
+    assert not OutboxMessage.objects.filter(sent_at__isnull=True).exists()
+
+    done = wait_for(
+        lambda: Export.objects.filter(pk=export.pk, status__in=["done", "failed"]).first(),
+        timeout=120,
+        interval=0.2,
+        what=f"the export; worker log:\n{worker.log()[-3000:]}",
+    )
+    assert done.status == "done", done.error
+    assert done.row_count == 3 and done.attempt == 1
+    wait_for(
+        lambda: AgreementReport.objects.filter(project=project, status="done").exists(),
+        timeout=60,
+        interval=0.2,
+        what=f"the agreement run; worker log:\n{worker.log()[-3000:]}",
+    )
+    finished = time.monotonic() - back
+    assert worker.starts == 1  # the same worker process, reconnected by itself
+    assert AuditEvent.objects.filter(action="outbox.flush", after__published=2).exists()
+    print(
+        f"broker down {outage:.1f} s; slowest request meanwhile {max(latencies):.2f} s "
+        f"({len(latencies)} requests); both jobs done {finished:.1f} s after it came back"
+    )
