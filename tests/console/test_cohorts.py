@@ -12,7 +12,7 @@ from core.errors import DomainError
 from core.models import AuditEvent
 from curation.services.assignment import assignment_next
 from tests.console.conftest import review
-from tests.factories import PhysicianFactory, SampleFactory, join
+from tests.factories import PhysicianFactory, ProjectFactory, SampleFactory, join
 
 pytestmark = pytest.mark.django_db
 
@@ -122,8 +122,6 @@ def test_cohort_page_shows_specialties_members_projects_and_throughput(
 
 def test_cohort_list_counts_members_leads_and_projects(client, admin, cohort, lead, cardiologist):
     client.force_login(admin)
-    from tests.factories import ProjectFactory
-
     ProjectFactory(slug="p1", cohorts=[cohort])
     ProjectFactory(slug="p2", cohorts=[cohort], status="paused")
     (row,) = client.get(reverse("console-cohorts")).context["cohorts"]

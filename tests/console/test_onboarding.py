@@ -5,11 +5,14 @@ from __future__ import annotations
 import pytest
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from annotators.models import Physician
 from core.models import AuditEvent
-from tests.factories import PhysicianFactory
+from tests.console.conftest import review
+from tests.factories import PhysicianFactory, SampleFactory, join
 
 pytestmark = pytest.mark.django_db
 
@@ -187,3 +190,29 @@ def test_physician_list_searches_and_filters(
         "nora@rounds.test",
     }
     assert names(q="nobody-at-all") == set()
+
+
+def test_physician_list_and_workload_take_the_same_queries_for_more_physicians(
+    client, admin, cohort, project
+):
+    SampleFactory.create_batch(8, project=project)
+    client.force_login(admin)
+
+    def add_physician() -> None:
+        physician = PhysicianFactory(specialties=["cardiology", "neurology"], daily_cap=5)
+        join(cohort, physician)
+        review(physician, project)
+
+    def queries() -> tuple[int, int]:
+        counts = []
+        for url in (reverse("console-physicians"), reverse("console-workload")):
+            with CaptureQueriesContext(connection) as captured:
+                assert client.get(url).status_code == 200
+            counts.append(len(captured))
+        return tuple(counts)
+
+    add_physician()
+    before = queries()
+    for _ in range(4):
+        add_physician()
+    assert queries() == before

@@ -18,7 +18,7 @@ from curation.selectors.console import project_detail, projects_overview
 from curation.services.assignment import assignment_next, assignment_skip
 from curation.services.workload import project_pause, project_resume
 from tests.console.conftest import lease, review
-from tests.factories import ProjectFactory, SampleFactory
+from tests.factories import PhysicianFactory, ProjectFactory, SampleFactory, join
 
 pytestmark = pytest.mark.django_db
 
@@ -171,8 +171,6 @@ def test_projects_page_takes_the_same_queries_for_more_projects(
 
 
 def test_project_page_takes_the_same_queries_for_more_reviewers(client, admin, project, cohort):
-    from tests.factories import PhysicianFactory, join
-
     client.force_login(admin)
     SampleFactory.create_batch(12, project=project)
 
