@@ -79,6 +79,19 @@ class Outcome:
     extra: dict = field(default_factory=dict)
 
 
+def _physician_ratings(ds: Dataset, physician: np.ndarray, col: int) -> Ratings:
+    """One item's physician ratings; the row subset is taken once and shared by every item."""
+    cached = ds.__dict__.get("_physician_rows")
+    if cached is None or cached[0] is not physician:
+        if physician.all():
+            cached = (physician, ds.sample, ds.rater, ds.codes)
+        else:
+            cached = (physician, ds.sample[physician], ds.rater[physician], ds.codes[physician])
+        ds.__dict__["_physician_rows"] = cached
+    _, sample, rater, codes = cached
+    return Ratings(sample, rater, codes[:, col], ds.n_samples, len(ds.items[col].categories))
+
+
 def _r(value, digits: int = 6):
     if value is None:
         return None
@@ -154,14 +167,8 @@ def _pairs_per_item(ds: Dataset, physician: np.ndarray) -> list[dict]:
     """Each item's confusion matrices for every pair of physicians sharing enough samples."""
     index: PairIndex | None = None
     out = []
-    for col, item in enumerate(ds.items):
-        ratings = Ratings(
-            ds.sample[physician],
-            ds.rater[physician],
-            ds.codes[physician, col],
-            ds.n_samples,
-            len(item.categories),
-        )
+    for col in range(len(ds.items)):
+        ratings = _physician_ratings(ds, physician, col)
         index = index or pair_index(ratings)
         out.append(pairwise_confusion(ratings, min_shared=MIN_SHARED, index=index))
     return out
@@ -173,13 +180,7 @@ def _statistics(
     spec_rows = ds.sample_specialty[ds.sample]
     results, consensuses = [], []
     for col, item in enumerate(ds.items):
-        ratings = Ratings(
-            ds.sample[physician],
-            ds.rater[physician],
-            ds.codes[physician, col],
-            ds.n_samples,
-            len(item.categories),
-        )
+        ratings = _physician_ratings(ds, physician, col)
         entry = {
             "key": item.key,
             "label": item.label,
@@ -219,13 +220,7 @@ def _physicians(
     kappa_sum = np.zeros(n)
     kappa_n = np.zeros(n)
     for col, item in enumerate(ds.items):
-        ratings = Ratings(
-            ds.sample[physician],
-            ds.rater[physician],
-            ds.codes[physician, col],
-            ds.n_samples,
-            len(item.categories),
-        )
+        ratings = _physician_ratings(ds, physician, col)
         c, a = leave_one_out(ratings, scale=item.scale)
         compared[: c.size] += c
         agreed[: a.size] += a

@@ -90,15 +90,20 @@ def _read_postgres(project: Project, items: list[Item]) -> dict[str, np.ndarray]
     read = csv.ReadOptions(column_names=names)
     parts: dict[str, list[np.ndarray]] = {n: [] for n in names}
 
+    # The system allocator hands freed blocks back to the OS; arrow's pool would keep them.
+    pool = pa.system_memory_pool()
+
     def parse(block: bytes) -> None:
-        table = csv.read_csv(io.BytesIO(block), read_options=read, convert_options=convert)
+        table = csv.read_csv(
+            io.BytesIO(block), read_options=read, convert_options=convert, memory_pool=pool
+        )
         for n in names:
             column = table.column(n)
             if column.null_count:
                 values = column.to_numpy(zero_copy_only=False)  # float, NaN where null
                 parts[n].append(np.where(np.isnan(values), -1, values).astype(np.int32))
             else:
-                parts[n].append(column.to_numpy())
+                parts[n].append(np.array(column.to_numpy(), copy=True))  # frees the table
 
     with connection.cursor() as cursor:
         sql = cursor.mogrify(query, params)
@@ -167,7 +172,9 @@ def _dataset(project: Project, items: list[Item], raw: dict, method: str) -> tup
     sample_ids, sample_index = np.unique(raw["sample"], return_inverse=True)
     reviewer_ids, rater_index = np.unique(raw["reviewer"], return_inverse=True)
     order = np.lexsort((rater_index, sample_index))
-    codes = np.stack([raw[f"c{i}"] for i in range(len(items))], axis=1)[order].astype(np.int64)
+    codes = np.empty((len(order), len(items)), dtype=np.int32)
+    for i in range(len(items)):
+        codes[:, i] = raw.pop(f"c{i}")[order]
     for i, item in enumerate(items):
         bad = codes[:, i] >= len(item.categories)
         codes[bad, i] = -1

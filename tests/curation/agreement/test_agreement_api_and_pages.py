@@ -20,17 +20,18 @@ def api(user) -> APIClient:
 def test_admin_queues_a_run_that_is_not_run_in_the_request(
     project, admin, reviewed, django_capture_on_commit_callbacks, monkeypatch
 ):
-    reviewed(3)
-    queued = []
-    from curation import tasks_agreement
+    from core import outbox
+    from core.models import OutboxMessage
 
-    monkeypatch.setattr(
-        tasks_agreement.compute_agreement, "delay", lambda *args: queued.append(args)
-    )
+    reviewed(3)
+    published = []
+    monkeypatch.setattr(outbox, "outbox_publish", lambda **kw: published.append(kw))
     with django_capture_on_commit_callbacks(execute=True):
         response = api(admin).post(f"/api/projects/{project.slug}/agreement/")
     assert response.status_code == 202
-    assert queued == [(project.pk, admin.pk)]
+    message = OutboxMessage.objects.get()
+    assert (message.task, message.args) == ("curation.compute_agreement", [project.pk, admin.pk])
+    assert published == [{"message_id": message.pk}]
     assert not AgreementReport.objects.exists()
     assert AuditEvent.objects.filter(action="agreement.requested").exists()
 
