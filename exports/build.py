@@ -200,47 +200,55 @@ def dataset_build(*, export: Export, workdir: Path, progress: Progress) -> Build
             with_grades=with_grades,
             in_sql_reviewers=ctx.in_sql_reviewers,
         )
-        for batch in _batched(stream_rows(rows), CHUNK_SIZE):
-            if ctx.in_sql_reviewers:
-                # Reviewer ids (and grades) came with the rows; only corrections of samples whose
-                # consensus kept none itself are read here.
-                corrections = corrections_for_samples(
-                    [s[0] for s in batch if s[5] == "revise" and not s[6]]
-                )
-                if with_grades:
-                    reviews = {s[0]: ctx.reviews_in_row(s, corrections.get(s[0])) for s in batch}
+        stream = stream_rows(rows)
+        try:
+            for batch in _batched(stream, CHUNK_SIZE):
+                if ctx.in_sql_reviewers:
+                    # Reviewer ids (and grades) came with the rows; only corrections of samples
+                    # whose consensus kept none itself are read here.
+                    corrections = corrections_for_samples(
+                        [s[0] for s in batch if s[5] == "revise" and not s[6]]
+                    )
+                    if with_grades:
+                        reviews = {
+                            s[0]: ctx.reviews_in_row(s, corrections.get(s[0])) for s in batch
+                        }
+                    else:
+                        reviews = corrections  # build_row reads reviewer ids off the row itself
                 else:
-                    reviews = corrections  # build_row reads reviewer ids off the row itself
-            else:
-                reviews = reviews_for_samples(
-                    [s[0] for s in batch],
-                    with_grades=with_grades,
-                    skip_reviewers=ctx.skip_reviewers,
-                )
-            for sample in batch:
-                seen += 1
-                sample_reviews = reviews.get(sample[0])
-                row = build_row(ctx, sample, sample_reviews)
-                if row is None:
-                    continue
-                if with_grades:
-                    consensus = row.get("criteria") or sample_consensus(ctx, sample, sample_reviews)
-                    label_min = sample[ctx.grades_at + 2]
-                    if not _passes(filters, consensus, label_min=label_min):
+                    reviews = reviews_for_samples(
+                        [s[0] for s in batch],
+                        with_grades=with_grades,
+                        skip_reviewers=ctx.skip_reviewers,
+                    )
+                for sample in batch:
+                    seen += 1
+                    sample_reviews = reviews.get(sample[0])
+                    row = build_row(ctx, sample, sample_reviews)
+                    if row is None:
                         continue
-                    for key, c in consensus.items():
-                        if c["agreement"] is not None:
-                            sums = agreement_sums[key]
-                            sums[0] += c["agreement"]
-                            sums[1] += c["confidence"]
-                            sums[2] += 1
-                split = splitter.assign(row["specialty"]) if splitter else "train"
-                writers[split].write(row)
-                by_specialty[split][row["specialty"] or "unspecified"] += 1
-                verdicts[sample[5] or "none"] += 1
-                if "answer_source" in row:
-                    sources[row["answer_source"]] += 1
-            progress(seen, total)
+                    if with_grades:
+                        consensus = row.get("criteria") or sample_consensus(
+                            ctx, sample, sample_reviews
+                        )
+                        label_min = sample[ctx.grades_at + 2]
+                        if not _passes(filters, consensus, label_min=label_min):
+                            continue
+                        for key, c in consensus.items():
+                            if c["agreement"] is not None:
+                                sums = agreement_sums[key]
+                                sums[0] += c["agreement"]
+                                sums[1] += c["confidence"]
+                                sums[2] += 1
+                    split = splitter.assign(row["specialty"]) if splitter else "train"
+                    writers[split].write(row)
+                    by_specialty[split][row["specialty"] or "unspecified"] += 1
+                    verdicts[sample[5] or "none"] += 1
+                    if "answer_source" in row:
+                        sources[row["answer_source"]] += 1
+                progress(seen, total)
+        finally:
+            stream.close()  # stops the fetching thread before the transaction ends
         for writer in writers.values():
             writer.close()
 
