@@ -252,3 +252,31 @@ def test_postgresql_restart_mid_submit_loses_nothing_and_needs_no_web_restart(cl
         f"all retried; {len(after)} requests succeeded after it; slowest request "
         f"{max(c.slowest for c in clients):.1f} s"
     )
+
+
+def test_connections_the_database_dropped_while_idle_are_replaced_without_an_error(web, cohort):
+    """What a restart does to a quiet server: every kept connection is dead. Health checks
+    (CONN_HEALTH_CHECKS) find that before a request uses one, so not one request fails."""
+    project = ProjectFactory(cohorts=[cohort], slug="idle")
+    physician = PhysicianFactory(specialties=["cardiology"])
+    join(cohort, physician)
+    key = api_token_create(user=physician.user, name="idle test")[1]
+    http = requests.Session()
+    http.headers["Authorization"] = f"Bearer {key}"
+
+    def served() -> list[int]:
+        return [
+            http.get(f"{web.url}/api/projects/{project.slug}/", timeout=TIMEOUT).status_code
+            for _ in range(30)
+        ]
+
+    assert set(served()) == {200}  # every worker now keeps a connection
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid() "
+            "AND backend_type = 'client backend'"
+        )
+        dropped = cursor.rowcount
+    assert dropped >= 1
+    assert served() == [200] * 30
