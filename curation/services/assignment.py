@@ -20,22 +20,21 @@ project's `gold_rate`. The payload a physician sees is the same for gold and reg
 
 from __future__ import annotations
 
-import functools
 import random
 from datetime import datetime, timedelta
 
-from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from annotators.models import Cohort, CohortMembership, Physician
+from annotators.models import Physician
 from core.audit import audit_bulk, audit_record
 from core.errors import Conflict, DomainError, NotFound
 from core.models import AuditEvent
 
 from ..models import Assignment, Project, Review, ReviewDraft, Sample
 from ..models.review import SkipReason
+from .assignment_sql import PG_EXPIRE, PG_GOLD, PG_PICK, fast_sql, pick_sql, who_sql
 
 _rng = random.SystemRandom()
 
@@ -145,42 +144,12 @@ def _check_caps(*, user, physician: Physician, project: Project, now: datetime) 
             )
 
 
-_WHO = """
-SELECT p.id, p.status, p.status_reason, p.verification, p.is_model, p.daily_cap, u.is_active,
-    EXISTS (
-        SELECT 1 FROM {membership} m
-        JOIN {cohort} c ON c.id = m.cohort_id
-        JOIN {project_cohorts} pc ON pc.cohort_id = c.id
-        WHERE m.physician_id = p.id AND NOT c.archived AND pc.project_id = %(project)s
-    ),
-    (SELECT a.id FROM {assignment} a
-     WHERE a.reviewer_id = %(user)s AND a.project_id = %(project)s AND a.status = 'leased'
-     ORDER BY a.served_at LIMIT 1)
-FROM {physician} p JOIN {user} u ON u.id = p.user_id
-WHERE p.user_id = %(user)s
-{lock}
-"""
-
-
-@functools.cache
-def _who_sql(vendor: str) -> str:
-    return _WHO.format(
-        membership=CohortMembership._meta.db_table,
-        cohort=Cohort._meta.db_table,
-        project_cohorts=Project.cohorts.through._meta.db_table,
-        assignment=Assignment._meta.db_table,
-        physician=Physician._meta.db_table,
-        user=get_user_model()._meta.db_table,
-        lock="FOR UPDATE OF p" if vendor == "postgresql" else "",
-    )
-
-
 def _who(*, user, project: Project) -> tuple[Physician, bool, int | None]:
     """In one query: the caller's physician row (locked, which serialises one person's pulls
     from two tabs and keeps caps exact), whether a live cohort opens the project to them, and
     their current lease in it. Hand-written SQL: this runs on every pull."""
     with connection.cursor() as cursor:
-        cursor.execute(_who_sql(connection.vendor), {"user": user.pk, "project": project.pk})
+        cursor.execute(who_sql(connection.vendor), {"user": user.pk, "project": project.pk})
         row = cursor.fetchone()
     if row is None:
         _check_physician(None, is_active=False)
@@ -199,61 +168,6 @@ def _who(*, user, project: Project) -> tuple[Physician, bool, int | None]:
 
 
 # --- the pick ---------------------------------------------------------------------------------
-
-_PG_PICK = """
-WITH pick AS (
-    SELECT s.id FROM {sample} s
-    WHERE s.project_id = %(project)s
-      AND s.slots_open > 0 AND NOT s.quarantined AND s.status = 'open' AND NOT s.is_gold
-      {specialty}
-      AND NOT EXISTS (
-          SELECT 1 FROM {assignment} a WHERE a.sample_id = s.id AND a.reviewer_id = %(user)s)
-      AND NOT EXISTS (
-          SELECT 1 FROM {review} r WHERE r.sample_id = s.id AND r.reviewer_id = %(user)s)
-    ORDER BY s.slots_open, s.id
-    LIMIT 1
-    FOR UPDATE OF s SKIP LOCKED
-), taken AS (
-    UPDATE {sample} s SET slots_open = s.slots_open - 1, updated_at = %(now)s
-    FROM pick WHERE s.id = pick.id AND s.slots_open > 0
-    RETURNING s.id
-)
-INSERT INTO {assignment}
-    (project_id, sample_id, reviewer_id, status, served_at, expires_at, skip_reason, skip_note)
-SELECT %(project)s, taken.id, %(user)s, 'leased', %(now)s, %(expires)s, '', ''
-FROM taken
-RETURNING id, sample_id
-"""
-
-_PG_GOLD = """
-SELECT s.id FROM {sample} s
-WHERE s.project_id = %(project)s AND s.is_gold AND NOT s.quarantined
-  {specialty}
-  AND NOT EXISTS (
-      SELECT 1 FROM {assignment} a WHERE a.sample_id = s.id AND a.reviewer_id = %(user)s)
-  AND NOT EXISTS (
-      SELECT 1 FROM {review} r WHERE r.sample_id = s.id AND r.reviewer_id = %(user)s)
-ORDER BY md5(s.id::text || %(salt)s)
-LIMIT 1
-"""
-
-_SPECIALTY = (
-    "AND (s.specialty_id IS NULL OR s.specialty_id IN "
-    "(SELECT ps.specialty_id FROM {physician_specialties} ps "
-    "WHERE ps.physician_id = %(physician)s))"
-)
-
-
-@functools.cache
-def _sql(template: str, *, specialty_match: bool) -> str:
-    tables = {
-        "sample": Sample._meta.db_table,
-        "assignment": Assignment._meta.db_table,
-        "review": Review._meta.db_table,
-        "physician_specialties": Physician.specialties.through._meta.db_table,
-    }
-    specialty = _SPECIALTY.format(**tables) if specialty_match else ""
-    return template.format(specialty=specialty, **tables)
 
 
 def _candidates(*, user, physician: Physician, project: Project, gold: bool):
@@ -286,7 +200,7 @@ def _take_regular(
     expires_at = now + timedelta(minutes=project.lease_minutes)
     if connection.vendor == "postgresql":
         # One statement: pick (skipping rows others hold), decrement, insert the lease.
-        sql = _sql(_PG_PICK, specialty_match=project.specialty_match)
+        sql = pick_sql(PG_PICK, specialty_match=project.specialty_match)
         params = {
             "project": project.pk,
             "user": user.pk,
@@ -323,7 +237,7 @@ def _take_regular(
 
 def _pick_gold(*, user, physician: Physician, project: Project) -> int | None:
     if connection.vendor == "postgresql":
-        sql = _sql(_PG_GOLD, specialty_match=project.specialty_match)
+        sql = pick_sql(PG_GOLD, specialty_match=project.specialty_match)
         with connection.cursor() as cursor:
             cursor.execute(
                 sql,
@@ -363,7 +277,35 @@ def _renew(*, assignment: Assignment, project: Project, user, now: datetime) -> 
     return assignment
 
 
-@transaction.atomic
+def _next_fast(*, user, project: Project) -> Assignment | None:
+    now = timezone.now()
+    expires_at = now + timedelta(minutes=project.lease_minutes)
+    params = {
+        "user": user.pk,
+        "project": project.pk,
+        "now": now,
+        "expires": expires_at,
+        "label": (getattr(user, "email", "") or getattr(user, "username", ""))[:200],
+        "slug": project.slug,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(fast_sql(project.specialty_match), params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    lease = Assignment(
+        pk=row[0],
+        project=project,
+        sample_id=row[1],
+        reviewer_id=user.pk,
+        status=Assignment.Status.LEASED,
+        served_at=now,
+        expires_at=expires_at,
+    )
+    lease.resumed = False
+    return lease
+
+
 def assignment_next(
     *, user, project: Project, rng: random.Random | None = None
 ) -> Assignment | None:
@@ -372,6 +314,21 @@ def assignment_next(
     Returns the caller's live lease in the project first, so a reload never burns samples.
     Raises DomainError with code `not_allowed`, `project_paused` or `cap_reached`.
     """
+    gold = project.gold_rate > 0 and (rng or _rng).random() < project.gold_rate
+    if (
+        connection.vendor == "postgresql"
+        and project.status == Project.Status.ACTIVE
+        and project.per_physician_cap is None
+        and not gold
+    ):
+        lease = _next_fast(user=user, project=project)
+        if lease is not None:
+            return lease
+    return _next_general(user=user, project=project, gold=gold)
+
+
+@transaction.atomic
+def _next_general(*, user, project: Project, gold: bool) -> Assignment | None:
     now = timezone.now()
     physician, member, current_id = _who(user=user, project=project)
     _check_project(project=project, physician=physician, member=member)
@@ -388,7 +345,7 @@ def assignment_next(
     _check_caps(user=user, physician=physician, project=project, now=now)
 
     lease = None
-    if project.gold_rate > 0 and (rng or _rng).random() < project.gold_rate:
+    if gold:
         gold_id = _pick_gold(user=user, physician=physician, project=project)
         if gold_id is not None:
             lease = _lease(user=user, project=project, sample_id=gold_id, now=now)
@@ -454,26 +411,12 @@ def assignment_skip(*, assignment: Assignment, user, reason: str, note: str = ""
     return locked
 
 
-_PG_EXPIRE = """
-WITH expired AS (
-    UPDATE {assignment} SET status = 'expired', completed_at = %(now)s
-    WHERE status = 'leased' AND expires_at <= %(now)s {project}
-    RETURNING id, sample_id, reviewer_id
-), returned AS (
-    UPDATE {sample} s SET slots_open = s.slots_open + e.n
-    FROM (SELECT sample_id, count(*) AS n FROM expired GROUP BY sample_id) e
-    WHERE s.id = e.sample_id AND NOT s.is_gold
-)
-SELECT id, sample_id, reviewer_id FROM expired
-"""
-
-
 @transaction.atomic
 def assignments_expire(*, now: datetime | None = None, project: Project | None = None) -> int:
     """Expire leases past their time and return their slots; each lease once. Returns count."""
     now = now or timezone.now()
     if connection.vendor == "postgresql":
-        sql = _PG_EXPIRE.format(
+        sql = PG_EXPIRE.format(
             assignment=Assignment._meta.db_table,
             sample=Sample._meta.db_table,
             project="AND project_id = %(project)s" if project is not None else "",

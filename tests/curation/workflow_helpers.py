@@ -26,11 +26,23 @@ def held(sample: Sample) -> int:
     return leases + reviews
 
 
+def _standard_specialties() -> None:
+    from annotators.models import Specialty
+    from annotators.specialties import STANDARD_SPECIALTIES
+
+    for code, name, board in STANDARD_SPECIALTIES:
+        Specialty.objects.get_or_create(code=code, defaults={"name": name, "board": board})
+
+
 @pytest.fixture
 def restore_audit_triggers(django_db_blocker):
     yield
-    with django_db_blocker.unblock(), connection.cursor() as cursor:
-        cursor.execute("SET session_replication_role = DEFAULT")
+    # Runs after the flush: triggers back on, and the rows a fresh database has (the standard
+    # specialties of the data migration) back in place for the tests that follow.
+    with django_db_blocker.unblock():
+        with connection.cursor() as cursor:
+            cursor.execute("SET session_replication_role = DEFAULT")
+        _standard_specialties()
 
 
 @pytest.fixture
@@ -40,6 +52,7 @@ def committed_db(restore_audit_triggers, transactional_db):
     The audit table refuses TRUNCATE through a trigger; the flush after a transactional test
     runs with triggers off for that one statement, and they are back on right after.
     """
+    _standard_specialties()  # an earlier transactional test's flush may have removed them
     yield
     with connection.cursor() as cursor:
         cursor.execute("SET session_replication_role = replica")
