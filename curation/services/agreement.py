@@ -243,6 +243,16 @@ def _dataset(project: Project, items: list[Item], raw: dict, method: str) -> tup
     return dataset, sample_ids, reviewer_ids
 
 
+def _mark_failed(report: AgreementReport, exc: Exception) -> None:
+    """Record why a run failed; if the database itself went away, the next run does it."""
+    try:
+        AgreementReport.objects.filter(pk=report.pk, status="running").update(
+            status="failed", error=f"{type(exc).__name__}: {exc}"[:2000], finished_at=timezone.now()
+        )
+    except Exception:
+        log.warning("agreement report %s: could not record the failure", report.pk, exc_info=True)
+
+
 @contextmanager
 def _project_lock(project: Project):
     """Hold a session advisory lock on the project for the whole run; refuse a second run."""
@@ -259,8 +269,9 @@ def _project_lock(project: Project):
     try:
         yield
     finally:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [LOCK_NAMESPACE, project.pk])
+        if connection.is_usable():  # a dropped session has released its locks already
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [LOCK_NAMESPACE, project.pk])
 
 
 def _users(reviewer_ids: np.ndarray) -> dict[int, dict]:
@@ -320,11 +331,7 @@ def agreement_compute(
                 project, report, items, dataset, outcome, sample_ids, reviewer_ids, started, actor
             )
         except Exception as exc:
-            AgreementReport.objects.filter(pk=report.pk, status="running").update(
-                status="failed",
-                error=f"{type(exc).__name__}: {exc}"[:2000],
-                finished_at=timezone.now(),
-            )
+            _mark_failed(report, exc)
             raise
 
 
