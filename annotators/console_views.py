@@ -7,17 +7,13 @@ read by `curation.console_views`, the higher app; the forms here post back to th
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
-
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
+from core.decorators import staff_required
 from core.errors import DomainError
 
 from . import services
@@ -35,21 +31,6 @@ from .models import Cohort, Physician
 
 # A cohort page lives at /console/cohorts/<slug>/; these slugs are pages of their own.
 RESERVED_COHORT_SLUGS = frozenset({"new"})
-
-
-def console_staff_required(view: Callable) -> Callable:
-    """Signed-out users go to the sign-in page; signed-in users who are not staff get 403."""
-
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        user = request.user
-        if not user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not (user.is_staff or user.is_superuser):
-            raise PermissionDenied("The admin console is for admins.")
-        return view(request, *args, **kwargs)
-
-    return wrapped
 
 
 def _physician_or_404(physician_id: int) -> Physician:
@@ -92,7 +73,7 @@ def _domain_error(request: HttpRequest, exc: DomainError) -> None:
 # --- onboarding -------------------------------------------------------------------------------
 
 
-@console_staff_required
+@staff_required
 @require_http_methods(["GET", "POST"])
 def physician_invite_view(request: HttpRequest) -> HttpResponse:
     form = InviteForm(request.POST or None, initial={"cohort": request.GET.get("cohort")})
@@ -130,7 +111,7 @@ def physician_invite_view(request: HttpRequest) -> HttpResponse:
     return render(request, "console/physician_invite.html", context)
 
 
-@console_staff_required
+@staff_required
 @require_http_methods(["GET", "POST"])
 def physicians_import_view(request: HttpRequest) -> HttpResponse:
     """The same import as `manage.py import_physicians`: all rows valid or nothing written."""
@@ -154,7 +135,7 @@ def physicians_import_view(request: HttpRequest) -> HttpResponse:
     return render(request, "console/physicians_import.html", context, status=400 if errors else 200)
 
 
-@console_staff_required
+@staff_required
 @require_POST
 def physician_verify_view(request: HttpRequest, physician_id: int) -> HttpResponse:
     physician = _physician_or_404(physician_id)
@@ -177,7 +158,7 @@ def physician_verify_view(request: HttpRequest, physician_id: int) -> HttpRespon
     return redirect("console-physician", physician_id=physician.pk)
 
 
-@console_staff_required
+@staff_required
 @require_POST
 def physician_reinstate_view(request: HttpRequest, physician_id: int) -> HttpResponse:
     physician = _physician_or_404(physician_id)
@@ -188,7 +169,7 @@ def physician_reinstate_view(request: HttpRequest, physician_id: int) -> HttpRes
     return redirect("console-physician", physician_id=physician.pk)
 
 
-@console_staff_required
+@staff_required
 @require_POST
 def physician_resend_view(request: HttpRequest, physician_id: int) -> HttpResponse:
     physician = _physician_or_404(physician_id)
@@ -208,7 +189,7 @@ def physician_resend_view(request: HttpRequest, physician_id: int) -> HttpRespon
     return redirect("console-physician", physician_id=physician.pk)
 
 
-@console_staff_required
+@staff_required
 @require_POST
 def physician_cap_view(request: HttpRequest, physician_id: int) -> HttpResponse:
     physician = _physician_or_404(physician_id)
@@ -226,7 +207,7 @@ def physician_cap_view(request: HttpRequest, physician_id: int) -> HttpResponse:
 # --- cohorts ----------------------------------------------------------------------------------
 
 
-@console_staff_required
+@staff_required
 @require_http_methods(["GET", "POST"])
 def cohort_create_view(request: HttpRequest) -> HttpResponse:
     form = CohortForm(request.POST or None)
@@ -254,7 +235,7 @@ def cohort_create_view(request: HttpRequest) -> HttpResponse:
     return render(request, "console/cohort_new.html", {"form": form, "section": "cohorts"})
 
 
-@console_staff_required
+@staff_required
 @require_POST
 def cohort_rename_view(request: HttpRequest, slug: str) -> HttpResponse:
     cohort = _cohort_or_404(slug)
@@ -276,7 +257,7 @@ def cohort_rename_view(request: HttpRequest, slug: str) -> HttpResponse:
     return redirect("console-cohort", slug=cohort.slug)
 
 
-@console_staff_required
+@staff_required
 @require_POST
 def cohort_archive_view(request: HttpRequest, slug: str) -> HttpResponse:
     cohort = _cohort_or_404(slug)
@@ -291,7 +272,7 @@ def cohort_archive_view(request: HttpRequest, slug: str) -> HttpResponse:
     return redirect("console-cohort", slug=cohort.slug)
 
 
-@console_staff_required
+@staff_required
 @require_POST
 def cohort_member_add_view(request: HttpRequest, slug: str) -> HttpResponse:
     cohort = _cohort_or_404(slug)
@@ -317,7 +298,7 @@ def cohort_member_add_view(request: HttpRequest, slug: str) -> HttpResponse:
     return redirect("console-cohort", slug=cohort.slug)
 
 
-@console_staff_required
+@staff_required
 @require_POST
 def cohort_member_remove_view(request: HttpRequest, slug: str, physician_id: int) -> HttpResponse:
     cohort = _cohort_or_404(slug)

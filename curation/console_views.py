@@ -21,7 +21,6 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from annotators.console_views import console_staff_required
 from annotators.forms_console import (
     CapForm,
     CohortRenameForm,
@@ -31,6 +30,7 @@ from annotators.forms_console import (
     VerifyForm,
 )
 from annotators.models import Cohort, CohortMembership, Physician, Specialty
+from core.decorators import staff_required
 from core.errors import DomainError, NotFound
 
 from .selectors import agreement as agreement_selectors
@@ -256,7 +256,7 @@ def project_cap_view(request: HttpRequest, slug: str) -> HttpResponse:
 # --- physicians -------------------------------------------------------------------------------
 
 
-@console_staff_required
+@staff_required
 @require_GET
 def physicians(request: HttpRequest) -> HttpResponse:
     filters = {
@@ -287,7 +287,7 @@ def _physician_or_404(request: HttpRequest, physician_id: int) -> Physician:
         raise Http404("No such physician.")
 
 
-@console_staff_required
+@staff_required
 @require_GET
 def physician_detail(request: HttpRequest, physician_id: int) -> HttpResponse:
     physician = _physician_or_404(request, physician_id)
@@ -309,7 +309,7 @@ def physician_detail(request: HttpRequest, physician_id: int) -> HttpResponse:
     return render(request, "console/physician_detail.html", context)
 
 
-@console_staff_required
+@staff_required
 @require_POST
 def physician_suspend_view(request: HttpRequest, physician_id: int) -> HttpResponse:
     """Suspend, and sign the physician out of the queue: their leases go back to the pool."""
@@ -333,7 +333,7 @@ def physician_suspend_view(request: HttpRequest, physician_id: int) -> HttpRespo
 # --- cohorts ----------------------------------------------------------------------------------
 
 
-@console_staff_required
+@staff_required
 @require_GET
 def cohorts(request: HttpRequest) -> HttpResponse:
     show = request.GET.get("show", "active")
@@ -342,7 +342,7 @@ def cohorts(request: HttpRequest) -> HttpResponse:
     return render(request, "console/cohorts.html", {**context, "show": show, "section": "cohorts"})
 
 
-@console_staff_required
+@staff_required
 @require_GET
 def cohort_detail(request: HttpRequest, slug: str) -> HttpResponse:
     try:
@@ -366,7 +366,7 @@ def cohort_detail(request: HttpRequest, slug: str) -> HttpResponse:
 # --- workload and the audit log ---------------------------------------------------------------
 
 
-@console_staff_required
+@staff_required
 @require_GET
 def workload(request: HttpRequest) -> HttpResponse:
     context = {**selectors.workload(request.user), "section": "workload"}
@@ -380,7 +380,7 @@ def _date(value: str) -> date | None:
         return None
 
 
-@console_staff_required
+@staff_required
 @require_GET
 def audit(request: HttpRequest) -> HttpResponse:
     filters = {name: request.GET.get(name, "").strip() for name in ("actor", "action", "type")}

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.admin.views.decorators import staff_member_required
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core.decorators import staff_required
 from core.errors import DomainError, NotFound
 from curation.rendering import markdown_render
 
@@ -22,7 +22,8 @@ def _export_or_404(request, export_id: int):
         raise Http404("No such export.")
 
 
-@staff_member_required
+@staff_required
+@require_http_methods(["GET", "POST"])
 def export_list(request):
     projects = selectors.projects_for_actor(user=request.user, token=None)
     form = ExportForm(request.POST or None, projects=projects)
@@ -39,7 +40,8 @@ def export_list(request):
     return render(request, "exports/list.html", {"form": form, "exports": exports})
 
 
-@staff_member_required
+@staff_required
+@require_GET
 def export_detail(request, export_id: int):
     export = _export_or_404(request, export_id)
     card_front, card_html = "", None
@@ -57,7 +59,8 @@ def export_detail(request, export_id: int):
     )
 
 
-@staff_member_required
+@staff_required
+@require_GET
 def export_progress(request, export_id: int):
     export = _export_or_404(request, export_id)
     return JsonResponse(
@@ -71,7 +74,7 @@ def export_progress(request, export_id: int):
     )
 
 
-@staff_member_required
+@staff_required
 @require_POST
 def export_retry(request, export_id: int):
     export = _export_or_404(request, export_id)

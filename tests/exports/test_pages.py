@@ -73,8 +73,9 @@ def test_an_invalid_form_says_what_is_wrong(curated, staff_client):
 def test_export_pages_are_for_staff_only(curated, cardiologist):
     client = Client()
     client.force_login(cardiologist.user)
-    assert client.get("/exports/").status_code == 302  # to the admin login
-    assert Client().get("/exports/").status_code == 302
+    assert client.get("/exports/").status_code == 403  # signed in, but not an admin
+    anonymous = Client().get("/exports/")
+    assert anonymous.status_code == 302 and "/accounts/login/" in anonymous["Location"]
 
 
 def test_admin_creates_a_token_shows_its_key_once_and_revokes_it(curated, staff_client):
