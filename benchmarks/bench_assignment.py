@@ -467,7 +467,7 @@ def _latency(port: int, physicians: list[tuple[int, str]], seconds: float, think
     start = time.monotonic() + 2.0
     for index in range(len(physicians)):
         heapq.heappush(due, (start + rng.expovariate(1 / think), index, "next", None))
-    floor_every = 0.05
+    floor_every = 0.2  # 5 trivial requests a second: a probe, not a load of its own
     t = start
     while t < start + seconds:
         heapq.heappush(due, (t, -1, "floor", None))
