@@ -9,6 +9,7 @@ from __future__ import annotations
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
+from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -138,9 +139,9 @@ class AssignmentSkipApi(APIView):
         responses={200: AssignmentSerializer, 400: ERROR, 404: ERROR, 409: ERROR},
     )
     def post(self, request, pk: int):
+        assignment = selectors.assignment_for_user(request.user, pk)
         data = SkipInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        assignment = selectors.assignment_for_user(request.user, pk)
         assignment_skip(assignment=assignment, user=request.user, **data.validated_data)
         return Response(AssignmentSerializer(selectors.assignment_for_user(request.user, pk)).data)
 
@@ -165,7 +166,10 @@ class AssignmentSubmitApi(APIView):
     )
     def post(self, request, pk: int):
         data = SubmitInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
+        if not data.is_valid():
+            # Someone else's assignment is not found, whatever the body says (one door).
+            selectors.assignment_for_user(request.user, pk)
+            raise ValidationError(data.errors)
         values = dict(data.validated_data)
         values["client_key"] = values.get("client_key") or request.headers.get(
             "Idempotency-Key", ""
@@ -191,9 +195,9 @@ class AssignmentDraftApi(APIView):
         responses={200: DraftInputSerializer, 404: ERROR, 409: ERROR},
     )
     def put(self, request, pk: int):
+        assignment = selectors.assignment_for_user(request.user, pk)
         data = DraftInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        assignment = selectors.assignment_for_user(request.user, pk)
         draft = review_draft_save(
             assignment=assignment, user=request.user, payload=data.validated_data["payload"]
         )

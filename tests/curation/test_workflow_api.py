@@ -417,3 +417,18 @@ def test_lists_cost_the_same_number_of_queries_for_one_row_or_many(
         assert len(client.get("/api/assignments/").json()["results"]) == 6
         assert len(client.get("/api/reviews/").json()["results"]) == 6
         client.get("/api/projects/")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("method", "action"), [("post", "skip"), ("post", "submit"), ("put", "draft")]
+)
+def test_someone_elses_assignment_is_not_found_even_with_a_bad_body(
+    method, action, project, cardiologist, second_cardiologist
+):
+    SampleFactory(project=project)
+    lease = assignment_next(user=cardiologist.user, project=project)
+    client = APIClient()
+    client.force_authenticate(second_cardiologist.user)
+    response = getattr(client, method)(f"/api/assignments/{lease.pk}/{action}/", {}, format="json")
+    assert response.status_code == 404
