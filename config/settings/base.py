@@ -227,7 +227,10 @@ CELERY_BEAT_SCHEDULE["labelstudio-pull-linked"] = {
     "task": "curation.labelstudio_pull_linked",
     "schedule": float(os.environ.get("LABEL_STUDIO_PULL_EVERY_SECONDS", 15 * 60)),
 }
-CELERY_BEAT_SCHEDULE["outbox-flush"] = {"task": "core.outbox_flush", "schedule": 30.0}
+CELERY_BEAT_SCHEDULE["outbox-flush"] = {
+    "task": "core.outbox_flush",
+    "schedule": float(os.environ.get("OUTBOX_FLUSH_EVERY_SECONDS", "30")),
+}
 CELERY_BEAT_SCHEDULE["agreement-active-projects"] = {
     "task": "curation.compute_agreement_for_active_projects",
     "schedule": float(os.environ.get("AGREEMENT_EVERY_SECONDS", 6 * 3600)),
