@@ -23,6 +23,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from .audit import audit_record
 from .models import OutboxMessage
 
 log = logging.getLogger(__name__)
@@ -99,7 +100,7 @@ def outbox_publish(*, message_id: int) -> bool:
         return False
 
 
-def outbox_flush(*, grace: dt.timedelta = FLUSH_GRACE, limit: int | None = None) -> dict:
+def outbox_flush(*, grace: dt.timedelta = FLUSH_GRACE) -> dict:
     """Publish every pending message older than `grace`; stop at the first broker failure.
 
     Rows are taken with SKIP LOCKED, so two flushes (beat and the command) never publish the same
@@ -107,7 +108,7 @@ def outbox_flush(*, grace: dt.timedelta = FLUSH_GRACE, limit: int | None = None)
     """
     cutoff = timezone.now() - grace
     sent = failed = 0
-    while limit is None or sent < limit:
+    while True:
         with transaction.atomic():
             batch = list(
                 OutboxMessage.objects.select_for_update(skip_locked=True)
@@ -129,8 +130,6 @@ def outbox_flush(*, grace: dt.timedelta = FLUSH_GRACE, limit: int | None = None)
     if sent or failed:
         log.info("outbox flush: %s published, %s still pending", sent, pending)
     if sent:
-        from .audit import audit_record
-
         audit_record(
             actor=None,
             action="outbox.flush",
