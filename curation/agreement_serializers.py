@@ -5,6 +5,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from .models import AgreementReport, Review, Sample
+from .models.review import Verdict
 
 
 class ReportSummarySerializer(serializers.ModelSerializer):
@@ -122,7 +123,7 @@ class AdjudicationSampleSerializer(serializers.ModelSerializer):
 
 class AdjudicationInputSerializer(serializers.Serializer):
     grades = serializers.DictField(child=serializers.JSONField(allow_null=True))
-    verdict = serializers.ChoiceField(choices=["accept", "revise", "reject"])
+    verdict = serializers.ChoiceField(choices=Verdict.choices)
     final_answer = serializers.CharField(required=False, allow_blank=True, default="")
     note = serializers.CharField()
 

@@ -5,13 +5,15 @@ from __future__ import annotations
 from django.urls import reverse
 from rest_framework import serializers
 
+from curation.models.review import Verdict
+
 from .models import DatasetFormat, Export, FileFormat
 
 
 class FiltersInput(serializers.Serializer):
     settled_only = serializers.BooleanField(required=False, default=True)
     verdicts = serializers.ListField(
-        child=serializers.ChoiceField(choices=["accept", "revise", "reject"]), required=False
+        child=serializers.ChoiceField(choices=Verdict.choices), required=False
     )
     specialties = serializers.ListField(child=serializers.CharField(), required=False)
     settled_from = serializers.DateField(required=False, allow_null=True)

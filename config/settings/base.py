@@ -190,6 +190,12 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "VerdictEnum": "curation.models.review.Verdict",
+        "SampleStatusEnum": "curation.models.sample.Sample.Status",
+        "AgreementReportStatusEnum": "curation.models.agreement.AgreementReport.Status",
+        "ExportStatusEnum": "exports.models.Export.Status",
+    },
 }
 
 CACHES = {
