@@ -135,7 +135,9 @@ class SampleFactory(factory.django.DjangoModelFactory):
     project = factory.SubFactory(ProjectFactory)
     external_id = factory.Sequence(lambda n: f"s-{n:05d}")
     messages = factory.LazyAttribute(
-        lambda o: [{"role": "user", "content": f"Question {o.external_id}: is this chest pain serious?"}]
+        lambda o: [
+            {"role": "user", "content": f"Question {o.external_id}: is this chest pain serious?"}
+        ]
     )
     reasoning = "Consider acute coronary syndrome first."
     answer = "Call emergency services if the pain is crushing or spreads to the arm."

@@ -38,12 +38,28 @@ class CeleryWorker:
         log = open(self.log_dir / f"worker-{self.starts}.log", "w")  # noqa: SIM115
         self.proc = subprocess.Popen(
             [
-                sys.executable, "-m", "celery", "-A", "config", "worker",
-                "--loglevel", "INFO", "--pool", "prefork", "--concurrency", str(concurrency),
-                "--without-gossip", "--without-mingle", "--without-heartbeat",
-                "--hostname", f"test{self.starts}@%h",
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "config",
+                "worker",
+                "--loglevel",
+                "INFO",
+                "--pool",
+                "prefork",
+                "--concurrency",
+                str(concurrency),
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+                "--hostname",
+                f"test{self.starts}@%h",
             ],
-            cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+            cwd=ROOT,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
             start_new_session=True,
         )
         deadline = time.monotonic() + 60
@@ -80,9 +96,8 @@ def celery_worker(transactional_db, tmp_path, settings):
 
     Tests that use it must commit their data (transactional_db) so the worker can see it.
     """
-    from django.db import connection
-
     import redis
+    from django.db import connection
 
     broker = settings.CELERY_BROKER_URL
     redis.Redis.from_url(broker).flushdb()  # no task left over from an earlier run
@@ -108,13 +123,21 @@ def browser():
 
     executable = os.environ.get("CHROMIUM", "/usr/bin/chromium")
     if not Path(executable).exists():
-        pytest.fail(f"Chromium not found at {executable}: run `make browser` (apt-get install chromium)")
+        pytest.fail(
+            f"Chromium not found at {executable}: `make browser` installs Debian's chromium"
+        )
     with sync_playwright() as pw:
         chromium = pw.chromium.launch(
             executable_path=executable,
             headless=True,
-            args=["--no-sandbox", "--disable-background-networking", "--disable-gpu",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"],
+            args=[
+                "--no-sandbox",
+                "--disable-background-networking",
+                "--disable-gpu",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
         )
         yield chromium
         chromium.close()

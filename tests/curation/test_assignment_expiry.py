@@ -12,11 +12,7 @@ from core.models import AuditEvent
 from curation.models import Assignment, Sample
 from curation.services.assignment import assignment_next, assignments_expire
 from curation.tasks import expire_leases
-from tests.curation.workflow_helpers import (  # noqa: F401
-    committed_db,
-    restore_audit_triggers,
-    samples,
-)
+from tests.curation.workflow_helpers import samples
 from tests.factories import PhysicianFactory, ProjectFactory, join
 
 

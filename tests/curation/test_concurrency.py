@@ -21,12 +21,7 @@ from django.db.models import Count, Q
 from rest_framework.test import APIClient
 
 from curation.models import Assignment, Review, Sample
-from tests.curation.workflow_helpers import (  # noqa: F401
-    committed_db,
-    grades,
-    restore_audit_triggers,
-    samples,
-)
+from tests.curation.workflow_helpers import grades, samples
 from tests.factories import PhysicianFactory, ProjectFactory, join
 
 DURATION = 5.0  # at least; on a busy machine the run goes on until MIN_SUBMITS are in

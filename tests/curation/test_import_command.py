@@ -10,7 +10,6 @@ import sys
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import connection
 
 from curation.models import Sample
 from tests.services import ROOT, database_url
@@ -79,26 +78,8 @@ def test_command_refuses_an_unknown_project_or_missing_file(project, tmp_path):
         call(str(tmp_path / "x.jsonl"), "--project", project.slug)
 
 
-@pytest.fixture
-def committed(transactional_db):
-    """Committed data a subprocess can read; the closing flush may empty the audit table.
-
-    The append-only trigger refuses TRUNCATE, so triggers are off for the flush only.
-    """
-    yield
-    with connection.cursor() as cursor:
-        cursor.execute("SET session_replication_role = replica")
-
-
-@pytest.fixture
-def restore_triggers(django_db_blocker):
-    yield
-    with django_db_blocker.unblock(), connection.cursor() as cursor:
-        cursor.execute("SET session_replication_role = DEFAULT")
-
-
 def test_command_exit_status_is_one_with_the_error_list(
-    restore_triggers, committed, project, tmp_path, settings
+    committed, project, tmp_path, settings
 ):
     path = write(tmp_path / "bad.jsonl", sample(1, specialty="astrology"))
     env = {

@@ -144,21 +144,3 @@ def storage_root(settings, tmp_path):
 
 def now():
     return timezone.now()
-
-
-@pytest.fixture
-def committed(transactional_db):
-    """transactional_db (a worker must see the data) whose closing flush may empty the
-    append-only audit table: triggers go off on this connection just before the flush, and
-    Django closes the connection right after it. The standard specialties, which the flush
-    removes, are put back first."""
-    from django.db import connection
-
-    from annotators.models import Specialty
-    from annotators.specialties import STANDARD_SPECIALTIES
-
-    for code, name, board in STANDARD_SPECIALTIES:
-        Specialty.objects.get_or_create(code=code, defaults={"name": name, "board": board})
-    yield
-    with connection.cursor() as cursor:
-        cursor.execute("SET session_replication_role = replica")

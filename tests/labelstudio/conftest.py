@@ -222,29 +222,3 @@ def label_studio(tmp_path_factory) -> LabelStudioServer:
             except subprocess.TimeoutExpired:
                 os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait(timeout=10)
-
-
-@pytest.fixture
-def restore_audit_triggers(django_db_blocker):
-    yield
-    from django.db import connection
-
-    with django_db_blocker.unblock(), connection.cursor() as cursor:
-        cursor.execute("SET session_replication_role = DEFAULT")
-
-
-@pytest.fixture
-def committed_db(restore_audit_triggers, transactional_db):
-    """transactional_db (a worker must see the data) whose closing flush may empty the
-    append-only audit table: its trigger is off for that flush and back on right after. The
-    standard specialties, which an earlier flush removed, are put back first."""
-    from django.db import connection
-
-    from annotators.models import Specialty
-    from annotators.specialties import STANDARD_SPECIALTIES
-
-    for code, name, board in STANDARD_SPECIALTIES:
-        Specialty.objects.get_or_create(code=code, defaults={"name": name, "board": board})
-    yield
-    with connection.cursor() as cursor:
-        cursor.execute("SET session_replication_role = replica")

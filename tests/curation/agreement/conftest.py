@@ -91,26 +91,3 @@ def reviewed(project, panel, make_sample):
         return samples
 
     return build
-
-
-@pytest.fixture
-def audit_triggers_back(django_db_blocker):
-    yield
-    from django.db import connection
-
-    with django_db_blocker.unblock(), connection.cursor() as cursor:
-        cursor.execute("SET session_replication_role = DEFAULT")
-
-
-@pytest.fixture
-def committed_db(audit_triggers_back, transactional_db):
-    """transactional_db whose closing flush may empty the append-only audit table.
-
-    The audit table refuses TRUNCATE through a trigger, so the flush after the test runs with
-    triggers off for this session; they are back on right after.
-    """
-    yield
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute("SET session_replication_role = replica")
