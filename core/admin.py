@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import ApiToken, AuditEvent
+from .models import ApiToken, AuditEvent, OutboxMessage
 
 
 @admin.register(AuditEvent)
@@ -28,4 +28,20 @@ class ApiTokenAdmin(admin.ModelAdmin):
     list_filter = ("revoked_at",)
 
     def has_add_permission(self, request):
+        return False
+
+
+@admin.register(OutboxMessage)
+class OutboxMessageAdmin(admin.ModelAdmin):
+    """Jobs waiting for the broker: what is queued, since when, and why it has not gone out."""
+
+    list_display = ("task", "created_at", "sent_at", "attempts", "last_error")
+    list_filter = (("sent_at", admin.EmptyFieldListFilter), "task")
+    search_fields = ("task", "last_error")
+    readonly_fields = ("task", "args", "kwargs", "created_at", "sent_at", "attempts", "last_error")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False
