@@ -10,6 +10,8 @@ from .models import (
     Rubric,
     Sample,
 )
+from .models.agreement import Adjudication, AgreementReport, ConsensusLabel
+from .models.labelstudio import LabelStudioTask
 
 
 class CriterionInline(admin.TabularInline):
@@ -127,7 +129,14 @@ class RevisionInline(admin.TabularInline):
     model = ReviewRevision
     extra = 0
     can_delete = False
-    readonly_fields = ("revision", "verdict", "grades", "corrected_answer", "rationale", "created_at")
+    readonly_fields = (
+        "revision",
+        "verdict",
+        "grades",
+        "corrected_answer",
+        "rationale",
+        "created_at",
+    )
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -239,3 +248,65 @@ def labelstudio_push_action(modeladmin, request, queryset):
 
 
 ProjectAdmin.actions = [*(ProjectAdmin.actions or []), labelstudio_push_action]
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records that only services write: browsable and searchable, never edited by hand."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Criterion)
+class CriterionAdmin(ReadOnlyAdmin):
+    list_display = ("key", "label", "kind", "axis", "rubric", "position")
+    list_filter = ("kind", "axis", "rubric")
+    search_fields = ("key", "label", "rubric__name", "rubric__family")
+    list_select_related = ("rubric",)
+
+
+@admin.register(ReviewRevision)
+class ReviewRevisionAdmin(ReadOnlyAdmin):
+    list_display = ("review", "revision", "verdict", "created_at")
+    list_filter = ("verdict",)
+    search_fields = ("review__sample__external_id", "review__reviewer__email")
+    list_select_related = ("review__sample__project", "review__reviewer")
+
+
+@admin.register(AgreementReport)
+class AgreementReportAdmin(ReadOnlyAdmin):
+    list_display = ("project", "status", "created_at", "settled", "sent_to_adjudication")
+    list_filter = ("status", "project")
+    search_fields = ("project__slug", "project__name")
+    date_hierarchy = "created_at"
+
+
+@admin.register(ConsensusLabel)
+class ConsensusLabelAdmin(ReadOnlyAdmin):
+    list_display = ("sample", "verdict", "verdict_confidence", "min_confidence", "n_reviews")
+    list_filter = ("verdict", "project")
+    search_fields = ("sample__external_id",)
+    list_select_related = ("sample__project",)
+    raw_id_fields = ("sample",)
+    show_full_result_count = False
+
+
+@admin.register(Adjudication)
+class AdjudicationAdmin(ReadOnlyAdmin):
+    list_display = ("sample", "lead", "verdict", "created_at")
+    list_filter = ("verdict",)
+    search_fields = ("sample__external_id", "lead__email", "note")
+    list_select_related = ("sample__project", "lead")
+
+
+@admin.register(LabelStudioTask)
+class LabelStudioTaskAdmin(ReadOnlyAdmin):
+    list_display = ("sample", "ls_task_id", "link", "created_at")
+    search_fields = ("sample__external_id", "ls_task_id")
+    list_select_related = ("sample__project", "link__project")
