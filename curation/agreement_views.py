@@ -11,7 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.safestring import mark_safe
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods
 
 from core.errors import DomainError, NotFound
 
@@ -136,6 +136,7 @@ def dashboard(request, slug: str):
 
 
 @login_required
+@require_GET
 def queue(request):
     if not selectors.is_lead(request.user):
         raise Http404("Not found.")
@@ -220,6 +221,7 @@ def decide(request, sample_id: int):
 
 
 @login_required
+@require_GET
 def own(request):
     return render(
         request,

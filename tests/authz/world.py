@@ -1,0 +1,139 @@
+"""One small world with every kind of caller, and the ids the URL patterns need."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.test import Client
+from django.utils import timezone
+
+from curation.models import Assignment, Review, Sample
+from curation.services.assignment import assignment_next
+from curation.services.reviews import review_submit
+from exports.models import Export
+from exports.services import pipeline_token_create
+from tests.factories import (
+    CohortFactory,
+    PhysicianFactory,
+    ProjectFactory,
+    SampleFactory,
+    UserFactory,
+    join,
+)
+
+ROLES = (
+    "anonymous",
+    "reviewer",
+    "outsider",
+    "lead",
+    "project_admin",
+    "staff",
+    "superuser",
+    "pipeline",
+)
+METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+
+GRADES = {"accurate": True, "completeness": 4, "urgency": "urgent", "advises_er": True}
+
+
+@dataclass
+class World:
+    project_slug: str
+    assignment_id: int
+    review_id: int
+    adjudication_sample_id: int
+    export_id: int
+    physician_id: int
+    cohort_slug: str
+    users: dict
+    pipeline_key: str
+
+    def client_for(self, role: str) -> Client:
+        client = Client(raise_request_exception=False)
+        if role == "pipeline":
+            client.defaults["HTTP_AUTHORIZATION"] = f"Bearer {self.pipeline_key}"
+        elif role != "anonymous":
+            client.force_login(self.users[role])
+        return client
+
+    def kwargs_for(self, route_name: str, pattern_kwargs: set[str]) -> dict:
+        cohort_route = route_name.startswith("console-cohort")
+        values = {
+            "slug": self.cohort_slug if cohort_route else self.project_slug,
+            "pk": self.review_id if route_name.startswith("api-review") else self.assignment_id,
+            "assignment_id": self.assignment_id,
+            "review_id": self.review_id,
+            "sample_id": self.adjudication_sample_id,
+            "export_id": self.export_id,
+            "physician_id": self.physician_id,
+            "uidb64": "MQ",
+            "token": "set-password",
+        }
+        return {name: values[name] for name in pattern_kwargs}
+
+
+def build_world() -> World:
+    cohort = CohortFactory(slug="authz-panel", name="Authz panel")
+    project = ProjectFactory(slug="authz-project", cohorts=[cohort], overlap=2)
+    reviewer = PhysicianFactory(user__username="reviewer@authz.test", specialties=["cardiology"])
+    peer = PhysicianFactory(user__username="peer@authz.test", specialties=["cardiology"])
+    lead = PhysicianFactory(user__username="lead@authz.test", specialties=["cardiology"])
+    outsider = PhysicianFactory(user__username="outsider@authz.test", specialties=["cardiology"])
+    join(cohort, reviewer)
+    join(cohort, peer)
+    join(cohort, lead, role="lead")
+    project_admin = UserFactory(username="padmin@authz.test")
+    project.admins.add(project_admin)
+    staff = UserFactory(username="staff@authz.test", is_staff=True)
+    superuser = UserFactory(username="root@authz.test", is_staff=True, is_superuser=True)
+
+    # A sample both physicians reviewed and that waits for a lead's decision.
+    disputed = SampleFactory(project=project, external_id="disputed")
+    for physician, verdict in ((reviewer, "accept"), (peer, "reject")):
+        lease = assignment_next(user=physician.user, project=project)
+        assert lease is not None and lease.sample_id == disputed.pk
+        review_submit(
+            assignment=lease,
+            user=physician.user,
+            grades=GRADES,
+            verdict=verdict,
+            rationale="" if verdict == "accept" else "Unsafe advice.",
+        )
+    Sample.objects.filter(pk=disputed.pk).update(status=Sample.Status.ADJUDICATION)
+    SampleFactory(project=project, external_id="open-1")
+    lease = assignment_next(user=reviewer.user, project=project)
+    review = Review.objects.get(reviewer=reviewer.user, sample=disputed)
+    assert isinstance(lease, Assignment)
+
+    token, key = pipeline_token_create(name="trainer", projects=[project], actor=superuser)
+    export = Export.objects.create(
+        project=project,
+        version=1,
+        format="sft",
+        file_format="jsonl",
+        spec={},
+        created_by=superuser,
+        status=Export.Status.QUEUED,
+    )
+    return World(
+        project_slug=project.slug,
+        assignment_id=lease.pk,
+        review_id=review.pk,
+        adjudication_sample_id=disputed.pk,
+        export_id=export.pk,
+        physician_id=reviewer.pk,
+        cohort_slug=cohort.slug,
+        users={
+            "reviewer": reviewer.user,
+            "outsider": outsider.user,
+            "lead": lead.user,
+            "project_admin": project_admin,
+            "staff": staff,
+            "superuser": superuser,
+        },
+        pipeline_key=key,
+    )
+
+
+def now() -> str:
+    return timezone.now().isoformat()
