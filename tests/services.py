@@ -102,6 +102,7 @@ def celery_worker(transactional_db, tmp_path, settings):
     broker = settings.CELERY_BROKER_URL
     redis.Redis.from_url(broker).flushdb()  # no task left over from an earlier run
     env = dict(os.environ)
+    env.pop("PYTEST_XDIST_WORKER", None)  # the broker URL below is already this worker's own
     env.update(
         DJANGO_SETTINGS_MODULE="config.settings.test",
         DATABASE_URL=database_url(connection.settings_dict),

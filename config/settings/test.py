@@ -19,3 +19,11 @@ REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {  # noqa: F405
     "anon": "1000000/hour",
 }
 SECRET_KEY = "test-secret-key-not-for-production"
+
+# Parallel test processes (pytest-xdist) each get their own Redis database, as they each get
+# their own PostgreSQL test database, so one worker's flush never eats another's tasks.
+_xdist = os.environ.get("PYTEST_XDIST_WORKER", "")
+if _xdist.startswith("gw") and CELERY_BROKER_URL.startswith("redis://"):  # noqa: F405
+    _base, _, _db = CELERY_BROKER_URL.rpartition("/")  # noqa: F405
+    _index = (int(_db) if _db.isdigit() else 0) + 1 + int(_xdist[2:])
+    CELERY_BROKER_URL = f"{_base}/{_index % 16}"
