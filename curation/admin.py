@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.shortcuts import redirect
 
 from .models import (
     Assignment,
@@ -47,6 +48,7 @@ class ProjectAdmin(admin.ModelAdmin):
     list_filter = ("status", "specialty_match")
     search_fields = ("name", "slug")
     filter_horizontal = ("cohorts", "admins")
+    actions = ["import_samples_action", "import_reviews_action"]
     # "Load project file": the same service as `manage.py load_project`.
     change_list_template = "admin/rounds/change_list_upload.html"
     upload_label = "Load project file"
@@ -55,7 +57,65 @@ class ProjectAdmin(admin.ModelAdmin):
         from django.urls import path
 
         view = self.admin_site.admin_view(self.load_view)
-        return [path("load/", view, name="curation_project_upload"), *super().get_urls()]
+        into = self.admin_site.admin_view(self.import_into_view)
+        return [
+            path("load/", view, name="curation_project_upload"),
+            path(
+                "<int:project_id>/import/<str:kind>/",
+                into,
+                name="curation_project_import_into",
+            ),
+            *super().get_urls(),
+        ]
+
+    @admin.action(description="Import samples into the selected project…")
+    def import_samples_action(self, request, queryset):
+        return self._import_into_one(request, queryset, "samples")
+
+    @admin.action(description="Import historical reviews into the selected project…")
+    def import_reviews_action(self, request, queryset):
+        return self._import_into_one(request, queryset, "reviews")
+
+    def _import_into_one(self, request, queryset, kind: str):
+        from django.urls import reverse
+
+        if queryset.count() != 1:
+            self.message_user(request, "Select exactly one project to import into.", "error")
+            return None
+        url = reverse("admin:curation_project_import_into", args=[queryset.get().pk, kind])
+        return redirect(url)
+
+    def import_into_view(self, request, project_id: int, kind: str):
+        """Samples or reviews uploaded into one project, through the import services."""
+        from django.http import Http404
+        from django.urls import reverse
+
+        from annotators.views import admin_upload_view
+
+        from .services.review_import import reviews_import
+        from .services.samples import samples_import
+
+        project = Project.objects.filter(pk=project_id).first()
+        if project is None or kind not in ("samples", "reviews"):
+            raise Http404("No such project or import.")
+        service = samples_import if kind == "samples" else reviews_import
+
+        def handle(upload, user):
+            result = service(project=project, source=upload, actor=user, filename=upload.name)
+            return result.summary(), reverse("admin:curation_project_change", args=[project.pk])
+
+        help_text = (
+            "Samples: JSONL, a JSON array, CSV, a Label Studio export or chat JSONL."
+            if kind == "samples"
+            else "Reviews JSONL: sample_id, physician, grades, verdict, correction, rationale."
+        )
+        return admin_upload_view(
+            self,
+            request,
+            title=f"Import {kind} into {project.name}",
+            handle=handle,
+            help_text=help_text + " Nothing is written unless the whole file is valid.",
+        )
 
     def load_view(self, request):
         from django.urls import reverse
