@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .matrix import pairable, patterns
+from .matrix import patterns, row_sum
 
 LEVELS = ("nominal", "ordinal", "interval")
 
@@ -96,9 +96,19 @@ def coincidences(counts: np.ndarray) -> np.ndarray:
     return o
 
 
+def _pairable_patterns(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
+    """Distinct rows of items rated at least twice, their frequencies, and how many rated once."""
+    pats, freq = patterns(np.asarray(counts))
+    m = row_sum(pats)
+    return pats[m >= 2], freq[m >= 2], int(freq[m == 1].sum())
+
+
 def alpha(counts: np.ndarray, level: str = "nominal", values=None) -> float | None:
     """Krippendorff's alpha of an items x categories value-count matrix; None when undefined."""
-    o = coincidences(counts)
+    pats, freq, _ = _pairable_patterns(counts)
+    if not len(freq):
+        return None
+    o = np.tensordot(freq.astype(float), _pattern_coincidences(pats), axes=1)
     if o.sum() == 0:
         return None
     result = float(_alpha_from_coincidences(o, level, values))
@@ -107,7 +117,11 @@ def alpha(counts: np.ndarray, level: str = "nominal", values=None) -> float | No
 
 def observed_agreement(counts: np.ndarray) -> float | None:
     """Mean over items (rated twice or more) of the share of rating pairs that agree."""
-    pats, freq = patterns(pairable(counts))
+    pats, freq, _ = _pairable_patterns(counts)
+    return _observed_agreement(pats, freq)
+
+
+def _observed_agreement(pats: np.ndarray, freq: np.ndarray) -> float | None:
     if not len(freq):
         return None
     m = pats.sum(axis=1).astype(float)
@@ -125,11 +139,9 @@ def alpha_with_interval(
     seed: int = 20240601,
 ) -> AlphaResult:
     """Alpha, a percentile bootstrap interval over items, and the counts behind them."""
-    m = counts.sum(axis=1)
-    n_single = int((m == 1).sum())
-    pats, freq = patterns(pairable(counts))
+    pats, freq, n_single = _pairable_patterns(counts)
     n_items = int(freq.sum())
-    agreement = observed_agreement(counts)
+    agreement = _observed_agreement(pats, freq)
     if n_items == 0:
         return AlphaResult(None, None, None, 0, n_single, 0, None, "no item has two ratings")
     per_pattern = _pattern_coincidences(pats)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .dawid_skene import DawidSkeneResult, dawid_skene
-from .matrix import MISSING, Ratings, value_counts
+from .matrix import MISSING, Ratings, row_argmax, row_max, row_sum, value_counts
 
 NOT_APPLICABLE = MISSING
 METHODS = ("dawid_skene", "majority")
@@ -27,20 +27,24 @@ class Consensus:
 
 
 def majority_vote(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    m = counts.sum(axis=1)
+    m = row_sum(counts)
     with np.errstate(invalid="ignore", divide="ignore"):
-        return counts.argmax(axis=1), counts.max(axis=1) / m
+        return row_argmax(counts), row_max(counts) / m
 
 
 def lower_median(counts: np.ndarray) -> np.ndarray:
     """Index of the lower median category of each row of a count matrix (0 for empty rows)."""
-    m = counts.sum(axis=1)
-    cum = np.cumsum(counts, axis=1)
-    return (cum * 2 < m[:, None]).sum(axis=1).clip(max=counts.shape[1] - 1)
+    m = row_sum(counts)
+    below = np.zeros(counts.shape[0], dtype=np.int64)
+    cum = np.zeros_like(m)
+    for j in range(counts.shape[1]):
+        cum += counts[:, j]
+        below += cum * 2 < m
+    return below.clip(max=counts.shape[1] - 1)
 
 
 def median_consensus(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    m = counts.sum(axis=1)
+    m = row_sum(counts)
     med = lower_median(counts)
     padded = np.pad(counts, ((0, 0), (1, 1)))
     rows = np.arange(counts.shape[0])
@@ -68,7 +72,7 @@ def consensus(ratings: Ratings, *, scale: bool, method: str = "dawid_skene") -> 
     if method not in METHODS:
         raise ValueError(f"unknown consensus method {method!r}; expected one of {METHODS}")
     counts = value_counts(ratings)
-    n_rated = counts.sum(axis=1)
+    n_rated = row_sum(counts)
     n_na = np.bincount(ratings.items[ratings.codes < 0], minlength=ratings.n_items)
     ds = None
     if scale:
@@ -76,7 +80,7 @@ def consensus(ratings: Ratings, *, scale: bool, method: str = "dawid_skene") -> 
     elif method == "dawid_skene":
         ds = dawid_skene(ratings)
         post = np.nan_to_num(ds.posteriors, nan=0.0)
-        values, conf = post.argmax(axis=1), post.max(axis=1)
+        values, conf = row_argmax(post), row_max(post)
     else:
         values, conf = majority_vote(counts)
     values, conf = _not_applicable(values, conf, n_rated, n_na)
@@ -95,15 +99,14 @@ def leave_one_out(ratings: Ratings, *, scale: bool) -> tuple[np.ndarray, np.ndar
     others = counts[r.items].copy()
     rows = np.arange(r.codes.size)
     others[rows, r.codes] -= 1
-    m_others = others.sum(axis=1)
     if scale:
         med = lower_median(others)
-        compared = m_others > 0
+        compared = row_sum(others) > 0
         agree = compared & (np.abs(r.codes - med) <= 1)
     else:
-        top = others.max(axis=1)
-        compared = (top > 0) & ((others == top[:, None]).sum(axis=1) == 1)
-        agree = compared & (others.argmax(axis=1) == r.codes)
+        top = row_max(others)
+        compared = (top > 0) & (row_sum(others == top[:, None]) == 1)
+        agree = compared & (row_argmax(others) == r.codes)
     return (
         np.bincount(r.raters, weights=compared, minlength=n_raters),
         np.bincount(r.raters, weights=agree, minlength=n_raters),

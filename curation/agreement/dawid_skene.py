@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import sparse
 
-from .matrix import Ratings
+from .matrix import Ratings, row_argmax, row_max, row_sum
 
 EPS = 1e-10
 
@@ -67,36 +67,42 @@ def dawid_skene(ratings: Ratings, *, n_iter: int = 100, tol: float = 1e-5) -> Da
         with np.errstate(invalid="ignore", divide="ignore"):
             return np.where(totals > 0, cube / totals, 0.0).reshape(n_raters * k, k)
 
-    def logs(errors: np.ndarray, log) -> np.ndarray:
+    def logs(errors: np.ndarray) -> np.ndarray:
         out = np.zeros_like(errors)
-        out[present] = log(errors[present])
+        out[present] = np.log(errors[present])
         return out
 
-    def e_step(priors: np.ndarray, errors: np.ndarray) -> np.ndarray:
-        ll = np.log2(np.maximum(priors, EPS)) + a @ logs(errors, np.log2)
-        scaled = np.exp2(ll - ll.max(axis=1, keepdims=True))
-        return scaled / scaled.sum(axis=1, keepdims=True)
+    counts = np.asarray(a.sum(axis=1)).ravel()
+    ln2 = np.log(2.0)
 
-    def lower_bound(probas: np.ndarray, priors: np.ndarray, errors: np.ndarray) -> float:
+    def e_step(priors: np.ndarray, evidence: np.ndarray) -> np.ndarray:
+        # `evidence` is a @ ln(errors); crowd-kit works in log2, so the same in base 2.
+        ll = np.log2(np.maximum(priors, EPS)) + evidence / ln2
+        scaled = np.exp2(ll - row_max(ll)[:, None])
+        scaled /= row_sum(scaled)[:, None]
+        return scaled
+
+    def lower_bound(probas: np.ndarray, priors: np.ndarray, evidence: np.ndarray) -> float:
         log_prior = np.log(np.maximum(priors, EPS))
-        counts = np.asarray(a.sum(axis=1)).ravel()
-        joint = (probas * (a @ logs(errors, np.log))).sum() + (counts @ probas @ log_prior)
+        joint = (probas * evidence).sum() + (counts @ probas @ log_prior)
         clipped = np.maximum(probas, EPS)
         entropy = -(np.log(clipped) * clipped).sum()
         return float(joint + entropy)
 
     votes = np.bincount(item_row * k + codes, minlength=n_tasks * k).reshape(n_tasks, k)
-    probas = votes / votes.sum(axis=1, keepdims=True)
+    probas = votes / row_sum(votes)[:, None]
     priors = probas.mean(axis=0)
     errors = m_step(probas)
+    evidence = a @ logs(errors)
     loss = -np.inf
     iterations = 0
     for _ in range(n_iter):
         iterations += 1
-        probas = e_step(priors, errors)
+        probas = e_step(priors, evidence)
         priors = probas.mean(axis=0)
         errors = m_step(probas)
-        new_loss = lower_bound(probas, priors, errors) / n_rows
+        evidence = a @ logs(errors)  # shared by the bound and the next E-step
+        new_loss = lower_bound(probas, priors, evidence) / n_rows
         probas = np.maximum(probas, EPS)  # crowd-kit clips its posteriors in place here
         if new_loss - loss < tol:
             break
@@ -109,5 +115,5 @@ def dawid_skene(ratings: Ratings, *, n_iter: int = 100, tol: float = 1e-5) -> Da
     full_errors = np.zeros((n_raters, k_all, k_all))
     full_errors[np.ix_(np.arange(n_raters), observed, observed)] = errors.reshape(n_raters, k, k)
     labels = np.full(r.n_items, -1)
-    labels[rated_items] = observed[probas.argmax(axis=1)]
+    labels[rated_items] = observed[row_argmax(probas)]
     return DawidSkeneResult(posteriors, full_priors, full_errors, iterations, labels)

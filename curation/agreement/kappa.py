@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .matrix import Ratings, pairable, rating_pairs
+from .matrix import Ratings, pairable, rating_pairs, row_sum
 
 WEIGHTS = (None, "linear", "quadratic")
 
@@ -20,13 +20,13 @@ def fleiss_kappa(counts: np.ndarray) -> tuple[float | None, str]:
     table = pairable(counts).astype(float)
     if table.shape[0] == 0:
         return None, "no item has two ratings"
-    m = table.sum(axis=1)
+    m = row_sum(table)
     if not np.all(m == m[0]):
         sizes = ", ".join(str(int(s)) for s in np.unique(m))
         return None, f"not applicable: items have different numbers of ratings ({sizes})"
     n = m[0]
     p_j = table.sum(axis=0) / table.sum()
-    p_i = ((table * table).sum(axis=1) - n) / (n * (n - 1))
+    p_i = (row_sum(table * table) - n) / (n * (n - 1))
     p_bar = p_i.mean()
     p_e = (p_j * p_j).sum()
     if p_e == 1.0:

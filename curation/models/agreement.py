@@ -80,6 +80,7 @@ class ConsensusLabel(models.Model):
         related_name="+",
         db_constraint=False,
         db_index=False,
+        help_text="The run that last changed this label.",
     )
     grades = models.JSONField(help_text="Criterion key -> consensus value (null: not applicable).")
     confidence = models.JSONField(help_text="Criterion key -> confidence in [0, 1].")
@@ -96,6 +97,9 @@ class ConsensusLabel(models.Model):
         db_constraint=False,
         db_index=False,
         help_text="Whose correction the consensus takes when its verdict is revise.",
+    )
+    digest = models.BigIntegerField(
+        default=0, help_text="Hash of everything above, so a run rewrites only changed labels."
     )
 
     def __str__(self) -> str:

@@ -1,0 +1,490 @@
+"""Moving the agreement job's data in and out of the database in bulk.
+
+Reading: one `COPY (SELECT ...) TO STDOUT` turns each review into one line of JSON (the scalar
+columns as numbers, the stored grades as their own text), so PostgreSQL does no more work than a
+plain COPY of the rows; pyarrow's JSON reader decodes the lines in blocks on a second thread while
+the next block streams in, and the grades become small integer codes in vectorised form.
+
+Writing: each consensus row carries a 64-bit digest of what it says; a run compares digests and
+rewrites only the rows whose label changed (plus the new ones), so a re-run over unchanged reviews
+writes almost nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import queue
+import threading
+
+import numpy as np
+from django.db import connection
+from django.utils import timezone
+
+from ..agreement.report import Item, Outcome
+from ..grading import VERDICTS
+from ..models import Project, Review
+
+BLOCK_BYTES = 32 * 1024 * 1024
+SCALARS = ("sample", "reviewer", "is_model", "time_ms", "day", "verdict")
+
+
+def grade_code(item: Item, value) -> int:
+    """The category code of one stored grade; -1 when missing, not applicable or malformed."""
+    if value is None:
+        return -1
+    if item.kind in ("binary", "points"):
+        return int(value) if isinstance(value, bool) else -1
+    if item.kind == "ordinal":
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return -1
+        if value != int(value):
+            return -1
+        code = int(value) - int(item.categories[0])
+        return code if 0 <= code < len(item.categories) else -1
+    try:
+        return item.categories.index(value)
+    except ValueError:
+        return -1
+
+
+# --- reading ----------------------------------------------------------------------------------
+
+READ_SQL = (
+    "SELECT '{\"sample\":' || r.sample_id || ',\"reviewer\":' || r.reviewer_id"
+    " || ',\"is_model\":' || r.is_model::int"
+    " || ',\"time_ms\":' || COALESCE(r.time_on_task_ms, -1)"
+    " || ',\"day\":' || ((r.submitted_at AT TIME ZONE 'UTC')::date - DATE '1970-01-01')"
+    " || ',\"verdict\":' || COALESCE(array_position(%s::text[], r.verdict::text) - 1, -1)"
+    " || ',\"grades\":' || COALESCE(r.grades::text, '{}') || '}'"
+    " FROM curation_review r WHERE r.project_id = %s AND r.rubric_id = %s"
+)
+
+
+def _grade_type(item: Item):
+    import pyarrow as pa
+
+    if item.kind in ("binary", "points"):
+        return pa.bool_()
+    if item.kind == "ordinal":
+        return pa.float64()
+    if all(isinstance(c, str) for c in item.categories):
+        return pa.string()
+    return None  # choices that are not strings: decoded in Python
+
+
+def _codes_from_column(item: Item, column) -> np.ndarray:
+    """Category codes (-1 missing) of one grades column decoded by pyarrow."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if item.kind in ("binary", "points"):
+        return np.asarray(pc.fill_null(pc.cast(column, pa.int32()), -1), dtype=np.int32)
+    if item.kind == "ordinal":
+        values = np.asarray(pc.fill_null(column, np.nan), dtype=np.float64)
+        codes = values - float(item.categories[0])
+        ok = np.isfinite(codes) & (codes == np.floor(codes))
+        ok &= (codes >= 0) & (codes < len(item.categories))
+        return np.where(ok, codes, -1).astype(np.int32)
+    index = pc.index_in(column, value_set=pa.array(item.categories, type=pa.string()))
+    return np.asarray(pc.fill_null(index, -1), dtype=np.int32)
+
+
+def _decode_python(block: bytes, grade_items: list[Item]) -> dict[str, np.ndarray]:
+    """The slow, forgiving decoder, for a block the typed reader refused (a malformed grade)."""
+    rows = [json.loads(line) for line in block.splitlines() if line]
+    out = {n: np.array([r[n] for r in rows], dtype=np.int64) for n in SCALARS}
+    for i, item in enumerate(grade_items):
+        out[f"c{i}"] = np.array(
+            [
+                grade_code(item, g.get(item.key) if isinstance(g, dict) else None)
+                for g in (r["grades"] for r in rows)
+            ],
+            dtype=np.int32,
+        )
+    return out
+
+
+def _decoder(grade_items: list[Item]):
+    import pyarrow as pa
+    from pyarrow import json as pa_json
+
+    types = [_grade_type(item) for item in grade_items]
+    if any(t is None for t in types):
+        return lambda block: _decode_python(block, grade_items)
+    schema = pa.schema(
+        [(n, pa.int64()) for n in SCALARS]
+        + [
+            (
+                "grades",
+                pa.struct([(it.key, t) for it, t in zip(grade_items, types, strict=True)]),
+            )
+        ]
+    )
+    options = pa_json.ParseOptions(explicit_schema=schema, unexpected_field_behavior="ignore")
+    # The system allocator hands freed blocks back to the OS; arrow's pool would keep them.
+    pool = pa.system_memory_pool()
+
+    def decode(block: bytes) -> dict[str, np.ndarray]:
+        try:
+            table = pa_json.read_json(io.BytesIO(block), parse_options=options, memory_pool=pool)
+        except pa.ArrowInvalid:
+            return _decode_python(block, grade_items)
+        out = {n: table.column(n).to_numpy() for n in SCALARS}
+        grades = table.column("grades").combine_chunks()
+        for i, item in enumerate(grade_items):
+            out[f"c{i}"] = _codes_from_column(item, grades.field(item.key))
+        return out
+
+    return decode
+
+
+def _narrow(parts: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    out = {}
+    for name, values in parts.items():
+        keep64 = name in ("sample", "reviewer")
+        out[name] = np.array(values, dtype=np.int64 if keep64 else np.int32, copy=True)
+    return out
+
+
+def read_postgres(project: Project, items: list[Item]) -> dict[str, np.ndarray]:
+    """Per review row: sample, reviewer, is_model, time_ms, day, and c<i> codes of every item."""
+    grade_items = [it for it in items if it.kind != "verdict"]
+    decode = _decoder(grade_items)
+    parts: list[dict[str, np.ndarray]] = []
+    blocks: queue.Queue = queue.Queue(maxsize=2)
+    failure: list[BaseException] = []
+
+    def work() -> None:
+        while (block := blocks.get()) is not None:
+            if failure:
+                continue
+            try:
+                if b"\\" in block:  # COPY's text format doubles every backslash
+                    block = block.replace(b"\\\\", b"\\")
+                parts.append(_narrow(decode(block)))
+            except BaseException as exc:  # reported on the reading thread
+                failure.append(exc)
+
+    worker = threading.Thread(target=work, name="agreement-decode", daemon=True)
+    worker.start()
+    try:
+        with connection.cursor() as cursor:
+            sql = cursor.mogrify(READ_SQL, [list(VERDICTS), project.pk, project.rubric_id])
+            raw = cursor.cursor if hasattr(cursor, "cursor") else cursor
+            pending = bytearray()
+            with raw.copy(f"COPY ({sql}) TO STDOUT") as copy:
+                for chunk in copy:
+                    pending += chunk
+                    if len(pending) >= BLOCK_BYTES:
+                        cut = pending.rfind(b"\n") + 1
+                        blocks.put(bytes(pending[:cut]))
+                        del pending[:cut]
+                        if failure:
+                            break
+            if pending and not failure:
+                blocks.put(bytes(pending))
+    finally:
+        blocks.put(None)
+        worker.join()
+    if failure:
+        raise failure[0]
+    return _assemble(parts, items)
+
+
+def _assemble(parts: list[dict[str, np.ndarray]], items: list[Item]) -> dict[str, np.ndarray]:
+    names = [n for n in SCALARS if n != "verdict"]
+    out: dict[str, np.ndarray] = {}
+    for n in names:
+        dtype = np.int64 if n in ("sample", "reviewer") else np.int32
+        out[n] = np.concatenate([p.pop(n) for p in parts]) if parts else np.zeros(0, dtype)
+    g = 0
+    for i in range(len(items)):
+        if items[i].kind == "verdict":
+            source = "verdict"
+        else:
+            source, g = f"c{g}", g + 1
+        out[f"c{i}"] = (
+            np.concatenate([p.pop(source) for p in parts]) if parts else np.zeros(0, np.int32)
+        )
+    return out
+
+
+def read_portable(project: Project, items: list[Item]) -> dict[str, np.ndarray]:
+    """The same arrays, for databases without COPY (the SQLite demo)."""
+    rows = (
+        Review.objects.filter(project=project, rubric_id=project.rubric_id)
+        .values_list(
+            "sample_id",
+            "reviewer_id",
+            "is_model",
+            "time_on_task_ms",
+            "submitted_at",
+            "grades",
+            "verdict",
+        )
+        .iterator(chunk_size=5000)
+    )
+    out: dict[str, list] = {n: [] for n in ("sample", "reviewer", "is_model", "time_ms", "day")}
+    codes: list[list[int]] = []
+    for sample, reviewer, is_model, ms, at, grades, verdict in rows:
+        out["sample"].append(sample)
+        out["reviewer"].append(reviewer)
+        out["is_model"].append(int(is_model))
+        out["time_ms"].append(-1 if ms is None else ms)
+        out["day"].append(int(at.timestamp() // 86400))
+        codes.append(
+            [
+                grade_code(it, verdict if it.kind == "verdict" else (grades or {}).get(it.key))
+                for it in items
+            ]
+        )
+    arrays = {n: np.asarray(v, dtype=np.int64) for n, v in out.items()}
+    matrix = np.asarray(codes, dtype=np.int64).reshape(-1, len(items))
+    for i in range(len(items)):
+        arrays[f"c{i}"] = matrix[:, i]
+    return arrays
+
+
+# --- writing ----------------------------------------------------------------------------------
+
+
+def _mix(x: np.ndarray) -> np.ndarray:
+    """splitmix64's finaliser, elementwise over uint64 (wrapping arithmetic)."""
+    x = x ^ (x >> np.uint64(30))
+    x = x * np.uint64(0xBF58476D1CE4E5B9)
+    x = x ^ (x >> np.uint64(27))
+    x = x * np.uint64(0x94D049BB133111EB)
+    return x ^ (x >> np.uint64(31))
+
+
+def consensus_digests(
+    items: list[Item], values: np.ndarray, conf: np.ndarray, n: np.ndarray, answer: np.ndarray
+) -> np.ndarray:
+    """A 64-bit digest per consensus row of everything stored about it (and the rubric's shape)."""
+    shape = json.dumps([[it.key, it.kind, it.categories] for it in items], default=str)
+    seed = int.from_bytes(hashlib.blake2b(shape.encode(), digest_size=8).digest(), "little")
+    columns = [values[:, i] for i in range(values.shape[1])]
+    columns += [np.rint(conf[:, i] * 1e6) for i in range(conf.shape[1])]
+    columns += [n, answer]
+    with np.errstate(over="ignore"):
+        h = np.full(len(n), seed, dtype=np.uint64)
+        for j, column in enumerate(columns):
+            x = np.asarray(column).astype(np.int64).view(np.uint64) + np.uint64(j + 1)
+            h = _mix(h ^ _mix(x))
+    return h.view(np.int64)
+
+
+def _stored_digests(project: Project) -> tuple[np.ndarray, np.ndarray]:
+    import pyarrow as pa
+    from pyarrow import csv
+
+    buffer = io.BytesIO()
+    with connection.cursor() as cursor:
+        raw = cursor.cursor if hasattr(cursor, "cursor") else cursor
+        sql = cursor.mogrify(
+            "SELECT sample_id, digest FROM curation_consensuslabel WHERE project_id = %s "
+            "ORDER BY sample_id",
+            [project.pk],
+        )
+        with raw.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)") as copy:
+            for chunk in copy:
+                buffer.write(chunk)
+    if not buffer.tell():
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    buffer.seek(0)
+    table = csv.read_csv(
+        buffer,
+        read_options=csv.ReadOptions(column_names=["sample_id", "digest"]),
+        convert_options=csv.ConvertOptions(
+            column_types={"sample_id": pa.int64(), "digest": pa.int64()}
+        ),
+    )
+    return (
+        table.column("sample_id").to_numpy().astype(np.int64),
+        table.column("digest").to_numpy().astype(np.int64),
+    )
+
+
+def consensus_store(*, project, report, items, outcome: Outcome, sample_ids, reviewer_ids) -> int:
+    """Bring the project's consensus labels up to this run's; returns how many rows changed.
+
+    Runs inside the caller's transaction. A row's `report` is the run that last changed it.
+    """
+    from ..models import ConsensusLabel
+
+    rated = np.flatnonzero(outcome.physician_reviews > 0)
+    values = outcome.consensus_values[rated]
+    conf = np.nan_to_num(outcome.consensus_confidence[rated], nan=0.0).round(6)
+    answer = outcome.answer_from[rated]
+    answer_user = np.where(answer >= 0, reviewer_ids[np.maximum(answer, 0)], -1)
+    n_reviews = outcome.physician_reviews[rated]
+    ids = sample_ids[rated].astype(np.int64)
+    digests = consensus_digests(items, values, conf, n_reviews, answer_user)
+
+    if connection.vendor != "postgresql":
+        ConsensusLabel.objects.filter(project=project).delete()
+        objs = []
+        for row in range(len(rated)):
+            objs.append(
+                ConsensusLabel(
+                    sample_id=int(ids[row]),
+                    project=project,
+                    report=report,
+                    **_label_fields(items, values[row], conf[row]),
+                    n_reviews=int(n_reviews[row]),
+                    answer_from_id=None if answer_user[row] < 0 else int(answer_user[row]),
+                    digest=int(digests[row]),
+                )
+            )
+        ConsensusLabel.objects.bulk_create(objs, batch_size=2000)
+        return len(objs)
+
+    old_ids, old_digests = _stored_digests(project)
+    pos = np.searchsorted(old_ids, ids)
+    found = pos < len(old_ids)
+    found[found] = old_ids[pos[found]] == ids[found]
+    same = np.zeros(len(ids), dtype=bool)
+    same[found] = old_digests[pos[found]] == digests[found]
+    gone = old_ids[~np.isin(old_ids, ids, assume_unique=True)]
+    if len(gone):
+        ConsensusLabel.objects.filter(project=project, sample_id__in=gone.tolist()).delete()
+    changed = np.flatnonzero(~same)
+    if len(changed):
+        _upsert_postgres(
+            project,
+            report,
+            items,
+            ids[changed],
+            values[changed],
+            conf[changed],
+            n_reviews[changed],
+            answer_user[changed],
+            digests[changed],
+        )
+    return int(len(changed) + len(gone))
+
+
+def _label_fields(items: list[Item], values: np.ndarray, conf: np.ndarray) -> dict:
+    verdict = int(values[-1])
+    return {
+        "grades": {
+            it.key: (None if values[i] < 0 else it.categories[values[i]])
+            for i, it in enumerate(items)
+            if it.kind != "verdict"
+        },
+        "confidence": {it.key: float(conf[i]) for i, it in enumerate(items)},
+        "verdict": "" if verdict < 0 else items[-1].categories[verdict],
+        "verdict_confidence": float(conf[-1]),
+        "min_confidence": float(conf.min()),
+    }
+
+
+def _upsert_postgres(project, report, items, ids, values, conf, n, answer_user, digests) -> None:
+    import pyarrow as pa
+    from pyarrow import csv
+
+    codes = [f"c{i}" for i in range(len(items))]
+    confs = [f"f{i}" for i in range(len(items))]
+    arrays = {
+        "sample_id": pa.array(ids),
+        "n": pa.array(n),
+        "answer_from": pa.array(answer_user, mask=answer_user < 0),
+        "min_conf": pa.array(conf.min(axis=1)),
+        "digest": pa.array(digests),
+    }
+    for i in range(len(items)):
+        arrays[codes[i]] = pa.array(values[:, i])
+    for i in range(len(items)):
+        arrays[confs[i]] = pa.array(conf[:, i])
+    buffer = io.BytesIO()
+    csv.write_csv(pa.table(arrays), buffer, csv.WriteOptions(include_header=False))
+    definitions = ", ".join(
+        ["sample_id bigint", "n int", "answer_from bigint", "min_conf float8", "digest bigint"]
+        + [f"{c} int" for c in codes]
+        + [f"{f} float8" for f in confs]
+    )
+    grades_sql, params = [], []
+    for i, item in enumerate(items):
+        if item.kind == "verdict":
+            continue
+        grades_sql.append(f"%s, CASE WHEN s.{codes[i]} >= 0 THEN %s::jsonb -> s.{codes[i]} END")
+        params.extend([item.key, json.dumps(item.categories)])
+    conf_sql = []
+    for i, item in enumerate(items):
+        conf_sql.append(f"%s, s.{confs[i]}")
+        params.append(item.key)
+    verdict = codes[-1]
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE TEMP TABLE agreement_stage ({definitions}) ON COMMIT DROP")
+        raw = cursor.cursor if hasattr(cursor, "cursor") else cursor
+        with raw.copy("COPY agreement_stage FROM STDIN WITH (FORMAT csv)") as copy:
+            view = buffer.getbuffer()
+            for start in range(0, len(view), BLOCK_BYTES):
+                copy.write(view[start : start + BLOCK_BYTES])
+        # Fixed fragments only; every value is a bound parameter.
+        upsert = " ".join(
+            [
+                "INSERT INTO curation_consensuslabel (sample_id, project_id, report_id, grades,",
+                "confidence, verdict, verdict_confidence, min_confidence, n_reviews,",
+                "answer_from_id, digest) SELECT s.sample_id, %s, %s,",
+                f"jsonb_build_object({', '.join(grades_sql)}),",
+                f"jsonb_build_object({', '.join(conf_sql)}),",
+                f"COALESCE((%s::text[])[s.{verdict} + 1], ''), s.{confs[-1]}, s.min_conf, s.n,",
+                "s.answer_from, s.digest FROM agreement_stage s",
+                "ON CONFLICT (sample_id) DO UPDATE SET project_id = EXCLUDED.project_id,",
+                "report_id = EXCLUDED.report_id, grades = EXCLUDED.grades,",
+                "confidence = EXCLUDED.confidence, verdict = EXCLUDED.verdict,",
+                "verdict_confidence = EXCLUDED.verdict_confidence,",
+                "min_confidence = EXCLUDED.min_confidence, n_reviews = EXCLUDED.n_reviews,",
+                "answer_from_id = EXCLUDED.answer_from_id, digest = EXCLUDED.digest",
+            ]
+        )
+        cursor.execute(upsert, [project.pk, report.pk, *params, list(VERDICTS)])
+        cursor.execute("DROP TABLE agreement_stage")
+
+
+SETTLE_SQL = """
+UPDATE curation_sample SET
+    status = 'settled',
+    final_grades = c.grades,
+    final_verdict = c.verdict,
+    final_answer = CASE c.verdict
+        WHEN 'accept' THEN curation_sample.answer
+        WHEN 'revise' THEN COALESCE((
+            SELECT r.corrected_answer FROM curation_review r
+            WHERE r.sample_id = curation_sample.id AND r.reviewer_id = c.answer_from_id), '')
+        ELSE '' END,
+    final_source = 'consensus',
+    settled_at = %s,
+    updated_at = %s
+FROM curation_consensuslabel c
+WHERE c.sample_id = curation_sample.id AND c.project_id = %s
+  AND curation_sample.project_id = %s AND curation_sample.status = 'complete'
+  AND NOT curation_sample.quarantined AND c.n_reviews >= %s AND c.min_confidence >= %s
+"""
+
+QUEUE_SQL = """
+UPDATE curation_sample SET status = 'adjudication', updated_at = %s
+FROM curation_consensuslabel c
+WHERE c.sample_id = curation_sample.id AND c.project_id = %s
+  AND curation_sample.project_id = %s AND curation_sample.status = 'complete'
+  AND NOT curation_sample.quarantined AND c.n_reviews >= %s
+"""
+
+
+def samples_settle(*, project: Project) -> tuple[int, int]:
+    """Complete samples whose consensus is confident enough settle; the rest go to a lead.
+
+    Runs after `consensus_store` in the same transaction, so every label it reads is this run's.
+    Guarded on status "complete", so a re-run never touches what is settled or adjudicated.
+    """
+    now = timezone.now()
+    threshold = float(project.consensus_threshold) - 1e-9
+    with connection.cursor() as cursor:
+        cursor.execute(SETTLE_SQL, [now, now, project.pk, project.pk, project.overlap, threshold])
+        settled = cursor.rowcount
+        cursor.execute(QUEUE_SQL, [now, project.pk, project.pk, project.overlap])
+        queued = cursor.rowcount
+    return settled, queued
