@@ -21,9 +21,13 @@ REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {  # noqa: F405
 SECRET_KEY = "test-secret-key-not-for-production"
 
 # Parallel test processes (pytest-xdist) each get their own Redis database, as they each get
-# their own PostgreSQL test database, so one worker's flush never eats another's tasks.
+# their own PostgreSQL test database, so one worker's flush never eats another's tasks. Celery
+# reads CELERY_BROKER_URL from the environment before its settings, so that is moved too; the
+# unmoved URL is kept so a subprocess of this worker lands on the same database.
 _xdist = os.environ.get("PYTEST_XDIST_WORKER", "")
 if _xdist.startswith("gw") and CELERY_BROKER_URL.startswith("redis://"):  # noqa: F405
-    _base, _, _db = CELERY_BROKER_URL.rpartition("/")  # noqa: F405
+    _base_url = os.environ.setdefault("ROUNDS_TEST_BROKER_BASE", CELERY_BROKER_URL)  # noqa: F405
+    _base, _, _db = _base_url.rpartition("/")
     _index = (int(_db) if _db.isdigit() else 0) + 1 + int(_xdist[2:])
     CELERY_BROKER_URL = f"{_base}/{_index % 16}"
+    os.environ["CELERY_BROKER_URL"] = CELERY_BROKER_URL
