@@ -198,9 +198,12 @@ def _ensure(rows: int):
 
 
 def _reset(project) -> None:
+    """As if the job never ran: no consensus stored, every sample complete again."""
     import psycopg
 
     with psycopg.connect(dsn(), autocommit=True) as conn:
+        conn.execute("DELETE FROM curation_consensuslabel WHERE project_id = %s", [project.pk])
+        conn.execute("VACUUM ANALYZE curation_consensuslabel")
         conn.execute(
             "UPDATE curation_sample SET status = 'complete', final_grades = NULL, "
             "final_verdict = '', final_answer = '', final_source = '', settled_at = NULL "
@@ -242,14 +245,15 @@ def run(rows: int) -> list[Figure]:
     from curation.agreement.alpha import alpha
     from curation.agreement.dawid_skene import dawid_skene
     from curation.agreement.matrix import Ratings, value_counts
-    from curation.services.agreement import _dataset, _items, _read_postgres
+    from curation.services.agreement import _dataset, _items
+    from curation.services.agreement_io import read_postgres
 
     project = _ensure(rows)
     figures: list[Figure] = []
 
     copy_s = min(_copy_out_seconds(project) for _ in range(2))
     env = dict(os.environ)
-    _reset(project)  # every sample complete again: the first run settles or queues them all
+    _reset(project)  # no consensus, every sample complete: the first run stores and settles all
     rss_first, out = peak_rss_mb_of(["-c", CHILD, project.slug], env=env)
     first = json.loads(out.strip().splitlines()[-1])
     rss_again, out = peak_rss_mb_of(["-c", CHILD, project.slug], env=env)
@@ -291,7 +295,7 @@ def run(rows: int) -> list[Figure]:
     )
 
     items = _items(project)
-    dataset, _, _ = _dataset(project, items, _read_postgres(project, items), "dawid_skene")
+    dataset, _, _ = _dataset(project, items, read_postgres(project, items), "dawid_skene")
     counts, levels = [], []
     for col, item in enumerate(items):
         ratings = Ratings(

@@ -6,6 +6,7 @@ the physician table, the model-grader comparison and the consensus, and the serv
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -77,6 +78,14 @@ class Outcome:
     physician_reviews: np.ndarray  # per sample
     answer_from: np.ndarray  # per sample: rater whose correction a "revise" consensus takes
     extra: dict = field(default_factory=dict)
+
+
+def _physician_mask(ds: Dataset) -> np.ndarray:
+    """Rows by physicians (not model graders); one array per dataset, so caches keyed on it hold."""
+    mask = ds.__dict__.get("_physician_mask")
+    if mask is None:
+        mask = ds.__dict__["_physician_mask"] = ~ds.is_model
+    return mask
 
 
 def _physician_ratings(ds: Dataset, physician: np.ndarray, col: int) -> Ratings:
@@ -174,12 +183,11 @@ def _pairs_per_item(ds: Dataset, physician: np.ndarray) -> list[dict]:
     return out
 
 
-def _statistics(
-    ds: Dataset, physician: np.ndarray, pairs: list[dict]
-) -> tuple[dict, list[Consensus]]:
-    spec_rows = ds.sample_specialty[ds.sample]
-    results, consensuses = [], []
-    for col, item in enumerate(ds.items):
+def _statistics(ds: Dataset, physician: np.ndarray, pairs: list[dict], workers: int) -> dict:
+    spec_rows = ds.sample_specialty[ds.sample][physician]
+
+    def one(col: int) -> dict:
+        item = ds.items[col]
         ratings = _physician_ratings(ds, physician, col)
         entry = {
             "key": item.key,
@@ -191,7 +199,7 @@ def _statistics(
         }
         by_specialty = {}
         for index, name in enumerate(ds.specialties):
-            mask = spec_rows[physician] == index
+            mask = spec_rows == index
             if mask.any():
                 by_specialty[name] = _alpha_block(ratings.subset(mask), item, ds, full=False)
         by_cohort = {}
@@ -201,19 +209,35 @@ def _statistics(
                 by_cohort[name] = _alpha_block(ratings.subset(mask), item, ds, full=False)
         entry["by_specialty"] = by_specialty
         entry["by_cohort"] = by_cohort
-        results.append(entry)
-        consensuses.append(consensus(ratings, scale=item.scale, method=ds.method))
+        return entry
+
+    results = _map(one, list(range(len(ds.items))), workers)
     criteria = [e for e, i in zip(results, ds.items, strict=True) if i.kind != "verdict"]
     verdict = [e for e, i in zip(results, ds.items, strict=True) if i.kind == "verdict"]
-    return {"criteria": criteria, "verdict": verdict[0] if verdict else None}, consensuses
+    return {"criteria": criteria, "verdict": verdict[0] if verdict else None}
 
 
-def _physicians(
-    ds: Dataset, physician: np.ndarray, consensuses: list[Consensus], pairs: list[dict]
-) -> tuple:
+def _leave_one_out(ds: Dataset, physician: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per rater, over every item: ratings compared with the others' consensus, and agreeing."""
     n = ds.n_raters
     compared = np.zeros(n)
     agreed = np.zeros(n)
+    for col, item in enumerate(ds.items):
+        c, a = leave_one_out(_physician_ratings(ds, physician, col), scale=item.scale)
+        compared[: c.size] += c
+        agreed[: a.size] += a
+    return compared, agreed
+
+
+def _physicians(
+    ds: Dataset,
+    physician: np.ndarray,
+    consensuses: list[Consensus],
+    pairs: list[dict],
+    compared: np.ndarray,
+    agreed: np.ndarray,
+) -> list[dict]:
+    n = ds.n_raters
     gold_n = np.zeros(n)
     gold_ok = np.zeros(n)
     confusion: dict[int, dict] = {r: {} for r in range(n)}
@@ -221,9 +245,6 @@ def _physicians(
     kappa_n = np.zeros(n)
     for col, item in enumerate(ds.items):
         ratings = _physician_ratings(ds, physician, col)
-        c, a = leave_one_out(ratings, scale=item.scale)
-        compared[: c.size] += c
-        agreed[: a.size] += a
         if ds.gold is not None:
             ref = ds.gold[ratings.items, col]
             mask = (ref >= 0) & (ratings.codes >= 0)
@@ -273,7 +294,7 @@ def _physicians(
                 "confusion": confusion[r],
             }
         )
-    return table, np.nan_to_num(reliability, nan=0.0)
+    return table
 
 
 def _median_by(groups: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
@@ -349,11 +370,44 @@ def _answer_from(
     return chosen
 
 
-def build(ds: Dataset) -> Outcome:
-    physician = ~ds.is_model
-    pairs = _pairs_per_item(ds, physician)
-    figures, consensuses = _statistics(ds, physician, pairs)
-    table, reliability = _physicians(ds, physician, consensuses, pairs)
+@dataclass
+class ConsensusPhase:
+    """What storing consensus and settling need; computed before the report's statistics."""
+
+    consensuses: list[Consensus]
+    values: np.ndarray  # n_samples x len(items)
+    confidence: np.ndarray  # n_samples x len(items)
+    physician_reviews: np.ndarray  # per sample
+    answer_from: np.ndarray  # per sample
+    compared: np.ndarray  # per rater: leave-one-out comparisons
+    agreed: np.ndarray  # per rater: leave-one-out agreements
+
+
+def _map(fn, args: list, workers: int) -> list:
+    """`[fn(a) for a in args]`, on `workers` threads (numpy releases the GIL in its loops)."""
+    if workers <= 1 or len(args) <= 1:
+        return [fn(a) for a in args]
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="agreement") as pool:
+        return list(pool.map(fn, args))
+
+
+def build_consensus(ds: Dataset, *, workers: int = 1) -> ConsensusPhase:
+    """Consensus per sample and item, and the leave-one-out reliability that picks corrections."""
+    physician = _physician_mask(ds)
+    _physician_ratings(ds, physician, 0)  # the shared row subset, before any thread reads it
+
+    def one(col: int) -> Consensus:
+        item = ds.items[col]
+        ratings = _physician_ratings(ds, physician, col)
+        return consensus(ratings, scale=item.scale, method=ds.method)
+
+    # The costliest (Dawid-Skene) first, so two threads finish together.
+    order = sorted(range(len(ds.items)), key=lambda c: ds.items[c].scale)
+    done = dict(zip(order, _map(one, order, workers), strict=True))
+    consensuses = [done[c] for c in range(len(ds.items))]
+    compared, agreed = _leave_one_out(ds, physician)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        reliability = np.nan_to_num(agreed / compared, nan=0.0)
     values = np.stack([c.values for c in consensuses], axis=1)
     confidence = np.stack([c.confidence for c in consensuses], axis=1)
     reviews = np.bincount(ds.sample[physician], minlength=ds.n_samples)
@@ -361,12 +415,34 @@ def build(ds: Dataset) -> Outcome:
     verdict_values = (
         values[:, verdict_col] if verdict_col is not None else np.full(ds.n_samples, -1)
     )
+    return ConsensusPhase(
+        consensuses=consensuses,
+        values=values,
+        confidence=confidence,
+        physician_reviews=reviews,
+        answer_from=_answer_from(ds, physician, reliability, verdict_values),
+        compared=compared,
+        agreed=agreed,
+    )
+
+
+def build_report(ds: Dataset, phase: ConsensusPhase, *, workers: int = 1) -> Outcome:
+    """Every figure of the report, given the consensus phase (pure numpy, no database)."""
+    physician = _physician_mask(ds)
+    _physician_ratings(ds, physician, 0)
+    pairs = _pairs_per_item(ds, physician)
+    figures = _statistics(ds, physician, pairs, workers)
+    table = _physicians(ds, physician, phase.consensuses, pairs, phase.compared, phase.agreed)
     return Outcome(
         figures=figures,
         physicians=table,
-        model_graders=_model_graders(ds, values),
-        consensus_values=values,
-        consensus_confidence=confidence,
-        physician_reviews=reviews,
-        answer_from=_answer_from(ds, physician, reliability, verdict_values),
+        model_graders=_model_graders(ds, phase.values),
+        consensus_values=phase.values,
+        consensus_confidence=phase.confidence,
+        physician_reviews=phase.physician_reviews,
+        answer_from=phase.answer_from,
     )
+
+
+def build(ds: Dataset) -> Outcome:
+    return build_report(ds, build_consensus(ds))

@@ -10,7 +10,9 @@ project keeps two runs of one project apart (the second is refused as already ru
 from __future__ import annotations
 
 import logging
+import os
 import time
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 
 import numpy as np
@@ -23,7 +25,7 @@ from core.audit import audit_record
 from core.errors import Conflict
 
 from ..agreement.consensus import METHODS
-from ..agreement.report import Dataset, Item, Outcome, build
+from ..agreement.report import Dataset, Item, Outcome, build_consensus, build_report
 from ..grading import VERDICTS
 from ..models import AgreementReport, Criterion, Project, Sample
 from .agreement_io import (
@@ -196,34 +198,72 @@ def agreement_compute(
             requested_by=actor if getattr(actor, "pk", None) else None,
         )
         started = time.monotonic()
+        laps = _Laps()
         try:
             items = _items(project)
             read = read_postgres if connection.vendor == "postgresql" else read_portable
             raw = read(project, items)
+            laps.mark("read")
             if fail_after_read:
                 raise RuntimeError("stopped midway (test)")
             dataset, sample_ids, reviewer_ids = _dataset(project, items, raw, method)
             del raw
-            outcome = build(dataset)
-            _label_tables(outcome, reviewer_ids)
-            return _finish(
-                project, report, items, dataset, outcome, sample_ids, reviewer_ids, started, actor
-            )
+            laps.mark("arrange")
+            workers = _workers()
+            phase = build_consensus(dataset, workers=workers)
+            laps.mark("consensus")
+            with ThreadPoolExecutor(1, thread_name_prefix="agreement-report") as pool:
+                # The report's statistics need no database: they run while PostgreSQL stores
+                # the consensus and settles samples on the other core.
+                figures = pool.submit(build_report, dataset, phase, workers=max(1, workers - 1))
+                return _finish(
+                    project,
+                    report,
+                    items,
+                    dataset,
+                    phase,
+                    figures,
+                    sample_ids,
+                    reviewer_ids,
+                    started,
+                    actor,
+                    laps,
+                )
         except Exception as exc:
             _mark_failed(report, exc)
             raise
 
 
-def _finish(project, report, items, dataset, outcome, sample_ids, reviewer_ids, started, actor):
+class _Laps:
+    """Seconds spent in each phase of a run, stored with the report's inputs."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+        self._last = time.monotonic()
+
+    def mark(self, phase: str) -> None:
+        now = time.monotonic()
+        self.seconds[phase] = round(now - self._last, 3)
+        self._last = now
+
+
+def _workers() -> int:
+    """Threads for the numerics: the setting, else every core (numpy releases the GIL)."""
+    configured = getattr(settings, "AGREEMENT_WORKERS", None)
+    return max(1, int(configured or os.cpu_count() or 1))
+
+
+def _finish(
+    project, report, items, dataset, phase, figures, sample_ids, reviewer_ids, started, actor, laps
+):
+    """Store consensus, settle, and (once the report's statistics are in) the report: one commit."""
     reviews = int((~dataset.is_model).sum())
     inputs = {
         "reviews": reviews,
         "model_reviews": int(dataset.is_model.sum()),
         "samples": int(dataset.n_samples),
-        "samples_multi_rated": int((outcome.physician_reviews >= 2).sum()),
-        "samples_single_rated_left_out": int((outcome.physician_reviews == 1).sum()),
-        "physicians": len(outcome.physicians),
-        "model_graders": len(outcome.model_graders),
+        "samples_multi_rated": int((phase.physician_reviews >= 2).sum()),
+        "samples_single_rated_left_out": int((phase.physician_reviews == 1).sum()),
         "criteria": [i.key for i in items if i.kind != "verdict"],
         "overlap": project.overlap,
         "consensus_threshold": project.consensus_threshold,
@@ -236,14 +276,22 @@ def _finish(project, report, items, dataset, outcome, sample_ids, reviewer_ids, 
             project=project,
             report=report,
             items=items,
-            outcome=outcome,
+            phase=phase,
             sample_ids=sample_ids,
             reviewer_ids=reviewer_ids,
         )
         inputs["consensus_rows_written"] = written
+        laps.mark("store")
         settled, adjudication = samples_settle(project=project)
+        laps.mark("settle")
         inputs["settled_this_run"] = settled
         inputs["sent_to_adjudication_this_run"] = adjudication
+        outcome = figures.result()
+        laps.mark("statistics_wait")
+        _label_tables(outcome, reviewer_ids)
+        inputs["seconds"] = laps.seconds
+        inputs["physicians"] = len(outcome.physicians)
+        inputs["model_graders"] = len(outcome.model_graders)
         now = timezone.now()
         AgreementReport.objects.filter(pk=report.pk).update(
             status="done",
