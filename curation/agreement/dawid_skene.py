@@ -77,21 +77,28 @@ def dawid_skene(ratings: Ratings, *, n_iter: int = 100, tol: float = 1e-5) -> Da
 
     def e_step(priors: np.ndarray, evidence: np.ndarray) -> np.ndarray:
         # `evidence` is a @ ln(errors); crowd-kit works in log2, so the same in base 2.
-        ll = np.log2(np.maximum(priors, EPS)) + evidence / ln2
-        scaled = np.exp2(ll - row_max(ll)[:, None])
-        scaled /= row_sum(scaled)[:, None]
-        return scaled
+        ll = evidence / ln2
+        ll += np.log2(np.maximum(priors, EPS))
+        ll -= row_max(ll)[:, None]
+        np.exp2(ll, out=ll)
+        ll /= row_sum(ll)[:, None]
+        return ll
 
-    def lower_bound(probas: np.ndarray, priors: np.ndarray, evidence: np.ndarray) -> float:
+    def lower_bound(
+        probas: np.ndarray, clipped: np.ndarray, priors: np.ndarray, evidence: np.ndarray
+    ) -> float:
         log_prior = np.log(np.maximum(priors, EPS))
-        joint = (probas * evidence).sum() + (counts @ probas @ log_prior)
-        clipped = np.maximum(probas, EPS)
-        entropy = -(np.log(clipped) * clipped).sum()
+        joint = np.vdot(probas, evidence) + (counts @ probas @ log_prior)
+        entropy = -np.vdot(np.log(clipped), clipped)
         return float(joint + entropy)
+
+    def mean_rows(probas: np.ndarray) -> np.ndarray:
+        return (ones @ probas) / len(probas)  # one BLAS pass, not a loop over short rows
 
     votes = np.bincount(item_row * k + codes, minlength=n_tasks * k).reshape(n_tasks, k)
     probas = votes / row_sum(votes)[:, None]
-    priors = probas.mean(axis=0)
+    ones = np.ones(len(probas))
+    priors = mean_rows(probas)
     errors = m_step(probas)
     evidence = a @ logs(errors)
     loss = -np.inf
@@ -99,11 +106,12 @@ def dawid_skene(ratings: Ratings, *, n_iter: int = 100, tol: float = 1e-5) -> Da
     for _ in range(n_iter):
         iterations += 1
         probas = e_step(priors, evidence)
-        priors = probas.mean(axis=0)
+        priors = mean_rows(probas)
         errors = m_step(probas)
         evidence = a @ logs(errors)  # shared by the bound and the next E-step
-        new_loss = lower_bound(probas, priors, evidence) / n_rows
-        probas = np.maximum(probas, EPS)  # crowd-kit clips its posteriors in place here
+        clipped = np.maximum(probas, EPS)  # crowd-kit clips its posteriors in place here
+        new_loss = lower_bound(probas, clipped, priors, evidence) / n_rows
+        probas = clipped
         if new_loss - loss < tol:
             break
         loss = new_loss
