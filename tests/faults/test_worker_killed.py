@@ -74,6 +74,7 @@ def outcome(project) -> dict:
     """Everything a run decides, without ids or timings that differ between two runs."""
     report = AgreementReport.objects.filter(project=project, status="done").get()
     inputs = dict(report.inputs)
+    inputs.pop("seconds", None)  # how long each phase took: differs from run to run
     return {
         "inputs": inputs,
         "figures": report.figures,
