@@ -71,7 +71,8 @@ project = Project.objects.get(slug=sys.argv[1])
 started = time.perf_counter()
 report = agreement_compute(project=project)
 print(json.dumps({"seconds": time.perf_counter() - started, "settled": report.settled,
-                  "reviews": report.inputs["reviews"]}))
+                  "reviews": report.inputs["reviews"], "phases": report.inputs["seconds"],
+                  "written": report.inputs["consensus_rows_written"]}))
 """
 
 

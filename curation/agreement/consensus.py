@@ -8,7 +8,7 @@ that as its consensus, otherwise the confidence is scaled by the share who rated
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -84,7 +84,10 @@ def consensus(ratings: Ratings, *, scale: bool, method: str = "dawid_skene") -> 
     else:
         values, conf = majority_vote(counts)
     values, conf = _not_applicable(values, conf, n_rated, n_na)
-    return Consensus(values.astype(np.int64), conf, ds)
+    if ds is not None:
+        # Only the confusion matrices outlive this call; the posteriors are in values/conf.
+        ds = replace(ds, posteriors=ds.posteriors[:0], labels=ds.labels[:0])
+    return Consensus(values.astype(np.int32), conf, ds)
 
 
 def leave_one_out(ratings: Ratings, *, scale: bool) -> tuple[np.ndarray, np.ndarray]:

@@ -400,8 +400,8 @@ def _upsert_postgres(project, report, items, ids, values, conf, n, answer_user, 
         arrays[codes[i]] = pa.array(values[:, i])
     for i in range(len(items)):
         arrays[confs[i]] = pa.array(conf[:, i])
-    buffer = io.BytesIO()
-    csv.write_csv(pa.table(arrays), buffer, csv.WriteOptions(include_header=False))
+    table = pa.table(arrays)
+    del arrays
     definitions = ", ".join(
         ["sample_id bigint", "n int", "answer_from bigint", "min_conf float8", "digest bigint"]
         + [f"{c} int" for c in codes]
@@ -421,10 +421,13 @@ def _upsert_postgres(project, report, items, ids, values, conf, n, answer_user, 
     with connection.cursor() as cursor:
         cursor.execute(f"CREATE TEMP TABLE agreement_stage ({definitions}) ON COMMIT DROP")
         raw = cursor.cursor if hasattr(cursor, "cursor") else cursor
+        options = csv.WriteOptions(include_header=False)
         with raw.copy("COPY agreement_stage FROM STDIN WITH (FORMAT csv)") as copy:
-            view = buffer.getbuffer()
-            for start in range(0, len(view), BLOCK_BYTES):
-                copy.write(view[start : start + BLOCK_BYTES])
+            for batch in table.to_batches(max_chunksize=100_000):  # a few MB of text at a time
+                buffer = io.BytesIO()
+                csv.write_csv(batch, buffer, options)
+                copy.write(buffer.getbuffer())
+        del table
         # Fixed fragments only; every value is a bound parameter.
         upsert = " ".join(
             [
