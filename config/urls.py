@@ -11,6 +11,8 @@ api_patterns = [
     path("", include("annotators.api_urls")),
 ]
 
+handler404 = "core.api.page_not_found"
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
