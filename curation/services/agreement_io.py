@@ -318,7 +318,9 @@ def consensus_store(
 
     rated = np.flatnonzero(phase.physician_reviews > 0)
     values = phase.values[rated]
-    conf = np.nan_to_num(phase.confidence[rated], nan=0.0).round(6)
+    conf = phase.confidence[rated]  # a copy: rounded in place below
+    np.nan_to_num(conf, copy=False, nan=0.0)
+    np.round(conf, 6, out=conf)
     answer = phase.answer_from[rated]
     answer_user = np.where(answer >= 0, reviewer_ids[np.maximum(answer, 0)], -1)
     n_reviews = phase.physician_reviews[rated]
@@ -354,17 +356,10 @@ def consensus_store(
         ConsensusLabel.objects.filter(project=project, sample_id__in=gone.tolist()).delete()
     changed = np.flatnonzero(~same)
     if len(changed):
-        _upsert_postgres(
-            project,
-            report,
-            items,
-            ids[changed],
-            values[changed],
-            conf[changed],
-            n_reviews[changed],
-            answer_user[changed],
-            digests[changed],
-        )
+        columns = [ids, values, conf, n_reviews, answer_user, digests]
+        if len(changed) < len(ids):
+            columns = [c[changed] for c in columns]
+        _upsert_postgres(project, report, items, *columns)
     return int(len(changed) + len(gone))
 
 
@@ -389,19 +384,28 @@ def _upsert_postgres(project, report, items, ids, values, conf, n, answer_user, 
 
     codes = [f"c{i}" for i in range(len(items))]
     confs = [f"f{i}" for i in range(len(items))]
-    arrays = {
-        "sample_id": pa.array(ids),
-        "n": pa.array(n),
-        "answer_from": pa.array(answer_user, mask=answer_user < 0),
-        "min_conf": pa.array(conf.min(axis=1)),
-        "digest": pa.array(digests),
-    }
-    for i in range(len(items)):
-        arrays[codes[i]] = pa.array(values[:, i])
-    for i in range(len(items)):
-        arrays[confs[i]] = pa.array(conf[:, i])
-    table = pa.table(arrays)
-    del arrays
+
+    def batches(size: int = 100_000):
+        """The staged rows as CSV, a few MB of text at a time."""
+        options = csv.WriteOptions(include_header=False)
+        for start in range(0, len(ids), size):
+            part = slice(start, start + size)
+            answer = answer_user[part]
+            arrays = {
+                "sample_id": pa.array(ids[part]),
+                "n": pa.array(n[part]),
+                "answer_from": pa.array(answer, mask=answer < 0),
+                "min_conf": pa.array(conf[part].min(axis=1)),
+                "digest": pa.array(digests[part]),
+            }
+            for i in range(len(items)):
+                arrays[codes[i]] = pa.array(values[part, i])
+            for i in range(len(items)):
+                arrays[confs[i]] = pa.array(conf[part, i])
+            buffer = io.BytesIO()
+            csv.write_csv(pa.table(arrays), buffer, options)
+            yield buffer.getbuffer()
+
     definitions = ", ".join(
         ["sample_id bigint", "n int", "answer_from bigint", "min_conf float8", "digest bigint"]
         + [f"{c} int" for c in codes]
@@ -421,13 +425,9 @@ def _upsert_postgres(project, report, items, ids, values, conf, n, answer_user, 
     with connection.cursor() as cursor:
         cursor.execute(f"CREATE TEMP TABLE agreement_stage ({definitions}) ON COMMIT DROP")
         raw = cursor.cursor if hasattr(cursor, "cursor") else cursor
-        options = csv.WriteOptions(include_header=False)
         with raw.copy("COPY agreement_stage FROM STDIN WITH (FORMAT csv)") as copy:
-            for batch in table.to_batches(max_chunksize=100_000):  # a few MB of text at a time
-                buffer = io.BytesIO()
-                csv.write_csv(batch, buffer, options)
-                copy.write(buffer.getbuffer())
-        del table
+            for block in batches():
+                copy.write(block)
         # Fixed fragments only; every value is a bound parameter.
         upsert = " ".join(
             [
