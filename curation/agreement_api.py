@@ -16,6 +16,8 @@ from .agreement_serializers import (
     AdjudicationOutputSerializer,
     AdjudicationSampleSerializer,
     QueueItemSerializer,
+    QueuePageSerializer,
+    ReportPageSerializer,
     ReportSerializer,
     ReportSummarySerializer,
 )
@@ -63,7 +65,7 @@ class AgreementRunView(APIView):
 class ReportListView(APIView):
     permission_classes = [IsAuthenticated, IsProjectAdministrator]
 
-    @extend_schema(responses=ReportSummarySerializer(many=True))
+    @extend_schema(operation_id="projects_agreement_reports_list", responses=ReportPageSerializer)
     def get(self, request, slug: str):
         project = selectors.project_for_admin(request.user, slug)
         paginator = LimitOffsetPagination()
@@ -88,7 +90,7 @@ class LatestReportView(APIView):
 class AdjudicationQueueView(APIView):
     permission_classes = [IsAuthenticated, IsLeadOrAdministrator]
 
-    @extend_schema(responses=QueueItemSerializer(many=True))
+    @extend_schema(operation_id="adjudication_list", responses=QueuePageSerializer)
     def get(self, request):
         paginator = LimitOffsetPagination()
         page = paginator.paginate_queryset(

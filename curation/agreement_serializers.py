@@ -37,6 +37,13 @@ class ReportSummarySerializer(serializers.ModelSerializer):
         return out
 
 
+class ReportPageSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = ReportSummarySerializer(many=True)
+
+
 class ReportSerializer(ReportSummarySerializer):
     class Meta(ReportSummarySerializer.Meta):
         fields = [*ReportSummarySerializer.Meta.fields, "figures", "physicians", "model_graders"]
@@ -44,9 +51,13 @@ class ReportSerializer(ReportSummarySerializer):
 
 class QueueItemSerializer(serializers.ModelSerializer):
     project = serializers.CharField(source="project.slug")
-    specialty = serializers.CharField(source="specialty.name", default=None)
-    consensus_verdict = serializers.CharField(source="consensus.verdict", default=None)
-    min_confidence = serializers.FloatField(source="consensus.min_confidence", default=None)
+    specialty = serializers.CharField(source="specialty.name", default=None, allow_null=True)
+    consensus_verdict = serializers.CharField(
+        source="consensus.verdict", default=None, allow_null=True
+    )
+    min_confidence = serializers.FloatField(
+        source="consensus.min_confidence", default=None, allow_null=True
+    )
 
     class Meta:
         model = Sample
@@ -60,6 +71,13 @@ class QueueItemSerializer(serializers.ModelSerializer):
             "min_confidence",
             "updated_at",
         ]
+
+
+class QueuePageSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = QueueItemSerializer(many=True)
 
 
 class SideBySideReviewSerializer(serializers.ModelSerializer):

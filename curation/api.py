@@ -19,9 +19,11 @@ from .permissions import IsActivePhysician, IsPhysicianOrStaff
 from .selectors import workflow as selectors
 from .serializers import (
     AmendInputSerializer,
+    AssignmentQuerySerializer,
     AssignmentSerializer,
     DraftInputSerializer,
     ProjectDetailSerializer,
+    ProjectQuerySerializer,
     ProjectSerializer,
     ReviewerStatsSerializer,
     ReviewSerializer,
@@ -36,6 +38,14 @@ ERROR = OpenApiResponse(
     description='{"detail": "...", "errors": [{"message", "code", "field"}]}',
 )
 TAG = ["reviewing"]
+
+
+def _project_param(request):
+    """The project named by `?project=`, checked to be a slug (400) and mine (404), or None."""
+    query = ProjectQuerySerializer(data=request.query_params)
+    query.is_valid(raise_exception=True)
+    slug = query.validated_data.get("project")
+    return selectors.project_for_member(request.user, slug) if slug else None
 
 
 class ProjectListApi(generics.ListAPIView):
@@ -100,11 +110,12 @@ class AssignmentListApi(generics.ListAPIView):
     serializer_class = AssignmentSerializer
 
     def get_queryset(self):
-        params = self.request.query_params
-        project = None
-        if params.get("project"):
-            project = selectors.project_for_member(self.request.user, params["project"])
-        return selectors.my_assignments(self.request.user, project, params.get("status"))
+        query = AssignmentQuerySerializer(data=self.request.query_params)
+        query.is_valid(raise_exception=True)
+        project = _project_param(self.request)
+        return selectors.my_assignments(
+            self.request.user, project, query.validated_data.get("status") or None
+        )
 
     @extend_schema(
         tags=TAG,
@@ -209,11 +220,7 @@ class ReviewListApi(generics.ListAPIView):
     serializer_class = ReviewSerializer
 
     def get_queryset(self):
-        project = None
-        if self.request.query_params.get("project"):
-            slug = self.request.query_params["project"]
-            project = selectors.project_for_member(self.request.user, slug)
-        return selectors.my_reviews(self.request.user, project)
+        return selectors.my_reviews(self.request.user, _project_param(self.request))
 
     @extend_schema(
         tags=TAG,
@@ -282,7 +289,4 @@ class ReviewerStatsApi(APIView):
         responses={200: ReviewerStatsSerializer},
     )
     def get(self, request):
-        project = None
-        if request.query_params.get("project"):
-            project = selectors.project_for_member(request.user, request.query_params["project"])
-        return Response(selectors.reviewer_stats(request.user, project))
+        return Response(selectors.reviewer_stats(request.user, _project_param(request)))

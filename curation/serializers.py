@@ -253,3 +253,15 @@ class SkipInputSerializer(serializers.Serializer):
 
 class DraftInputSerializer(serializers.Serializer):
     payload = serializers.DictField(help_text="The unsubmitted form state, as the page keeps it.")
+
+
+class ProjectQuerySerializer(serializers.Serializer):
+    """`?project=<slug>` on the list endpoints; empty means every project."""
+
+    project = serializers.SlugField(required=False, allow_blank=True)
+
+
+class AssignmentQuerySerializer(ProjectQuerySerializer):
+    status = serializers.ChoiceField(
+        choices=["live", *Assignment.Status.values], required=False, allow_blank=True
+    )

@@ -18,10 +18,10 @@ from core.errors import DomainError
 
 from . import selectors, services
 from .authentication import PipelineTokenAuthentication
-from .downloads import data_file_response, side_file_response
+from .downloads import CONTENT_TYPES, data_file_response, side_file_response
 from .models import DatasetFormat, Export, FileFormat
 from .permissions import CanUseExports, token_of
-from .serializers import ExportCreateInput, ExportOutput, ExportPage
+from .serializers import ExportCreateInput, ExportListQuery, ExportOutput, ExportPage
 
 
 class IgnoreFormatParameter(DefaultContentNegotiation):
@@ -51,6 +51,7 @@ class ExportApi(APIView):
 
 FORMAT_PARAM = OpenApiParameter("format", str, enum=DatasetFormat.values, required=False)
 FILE_FORMAT_PARAM = OpenApiParameter("file_format", str, enum=FileFormat.values, required=False)
+DATA_MEDIA_TYPES = sorted({CONTENT_TYPES[kind] for kind in FileFormat.values})
 SPLIT_PARAM = OpenApiParameter(
     "split", str, enum=["train", "validation"], required=False, description="Default: train."
 )
@@ -71,13 +72,14 @@ class ExportListCreateApi(ExportApi):
         description="Exports of the projects the caller may see, newest first.",
     )
     def get(self, request):
+        query = ExportListQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
         exports = selectors.exports_for_actor(**self.actor())
-        params = request.query_params
-        if params.get("project"):
-            exports = exports.filter(project__slug=params["project"])
-        for field in ("format", "file_format", "status"):
-            if params.get(field):
-                exports = exports.filter(**{field: params[field]})
+        for field, value in query.validated_data.items():
+            if value:
+                exports = exports.filter(
+                    **{"project__slug" if field == "project" else field: value}
+                )
         paginator = LimitOffsetPagination()
         page = paginator.paginate_queryset(exports.order_by("-created_at", "-id"), request, self)
         data = ExportOutput(page, many=True, context={"request": request}).data
@@ -123,10 +125,13 @@ class ExportDownloadApi(ExportApi):
         operation_id="exports_download",
         parameters=[SPLIT_PARAM],
         responses={
-            (200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY),
-            (206, "application/octet-stream"): OpenApiResponse(
-                OpenApiTypes.BINARY, description="The requested byte range."
-            ),
+            **{(200, media): OpenApiResponse(OpenApiTypes.BINARY) for media in DATA_MEDIA_TYPES},
+            **{
+                (206, media): OpenApiResponse(
+                    OpenApiTypes.BINARY, description="The requested byte range."
+                )
+                for media in DATA_MEDIA_TYPES
+            },
             304: OpenApiResponse(description="If-None-Match matched the ETag (SHA-256)."),
             416: OpenApiResponse(description="The range is outside the file."),
         },

@@ -29,6 +29,21 @@ class FiltersInput(serializers.Serializer):
     )
 
 
+class ExportListQuery(serializers.Serializer):
+    """The list's filters; empty values mean no filter."""
+
+    project = serializers.SlugField(required=False, allow_blank=True)
+    format = serializers.ChoiceField(
+        choices=DatasetFormat.choices, required=False, allow_blank=True
+    )
+    file_format = serializers.ChoiceField(
+        choices=FileFormat.choices, required=False, allow_blank=True
+    )
+    status = serializers.ChoiceField(
+        choices=Export.Status.choices, required=False, allow_blank=True
+    )
+
+
 class SplitInput(serializers.Serializer):
     validation = serializers.FloatField(min_value=0, max_value=1, help_text="e.g. 0.1")
     seed = serializers.IntegerField(required=False, default=0)

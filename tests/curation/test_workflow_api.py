@@ -432,3 +432,27 @@ def test_someone_elses_assignment_is_not_found_even_with_a_bad_body(
     client.force_authenticate(second_cardiologist.user)
     response = getattr(client, method)(f"/api/assignments/{lease.pk}/{action}/", {}, format="json")
     assert response.status_code == 404
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/assignments/?project=chest%00pain",
+        "/api/assignments/?status=leas%00ed",
+        "/api/assignments/?status=finished",
+        "/api/reviews/?project=chest%00pain",
+        "/api/review-stats/?project=chest%00pain",
+    ],
+)
+def test_a_malformed_list_filter_is_a_400_naming_it(cardiologist, project, path):
+    response = client_for(cardiologist).get(path)
+    assert response.status_code == 400, response.content
+    assert path.split("?")[1].split("=")[0] in response.json()
+
+
+def test_an_empty_project_filter_still_lists_everything(cardiologist, project):
+    SampleFactory(project=project)
+    assignment_next(user=cardiologist.user, project=project)
+    response = client_for(cardiologist).get("/api/assignments/?project=&status=")
+    assert response.status_code == 200
+    assert response.json()["count"] == 1

@@ -234,3 +234,20 @@ def test_the_openapi_schema_documents_every_export_endpoint(admin):
         assert path in paths, path
     assert "202" in paths["/api/exports/"]["post"]["responses"]
     assert "PipelineToken" in schema["components"]["securitySchemes"]
+
+
+@pytest.mark.parametrize(
+    "query", ["project=chest%00pain", "status=do%00ne", "format=nope", "file_format=csv"]
+)
+def test_a_bad_filter_on_the_export_list_is_a_400_naming_it(curated, token_key, query):
+    response = client_for(token_key).get(f"/api/exports/?{query}")
+    assert response.status_code == 400, response.content
+    assert query.split("=")[0] in response.json()
+
+
+def test_the_download_documents_the_media_types_it_sends():
+    from drf_spectacular.generators import SchemaGenerator
+
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    content = schema["paths"]["/api/exports/{export_id}/download/"]["get"]["responses"]["200"]
+    assert {"application/x-ndjson", "application/vnd.apache.parquet"} <= set(content["content"])

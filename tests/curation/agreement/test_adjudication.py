@@ -159,3 +159,24 @@ def test_reviewer_gets_404_on_adjudication_pages(disputed, cardiologist, client)
     client.force_login(cardiologist.user)
     assert client.get("/adjudication/").status_code == 404
     assert client.get(f"/adjudication/{disputed.pk}/").status_code == 404
+
+
+def test_queue_and_report_list_are_documented_as_the_pages_they_return(disputed, lead):
+    from drf_spectacular.generators import SchemaGenerator
+
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    components = schema["components"]["schemas"]
+
+    def page_of(path: str) -> dict:
+        ref = schema["paths"][path]["get"]["responses"]["200"]["content"]["application/json"]
+        page = components[ref["schema"]["$ref"].rsplit("/", 1)[1]]
+        assert {"count", "next", "previous", "results"} <= set(page["properties"])
+        return components[page["properties"]["results"]["items"]["$ref"].rsplit("/", 1)[1]]
+
+    item = page_of("/api/adjudication/")
+    page_of("/api/projects/{slug}/agreement/reports/")
+    body = client_for(lead).get("/api/adjudication/").json()
+    assert set(body) == {"count", "next", "previous", "results"}
+    for name, value in body["results"][0].items():
+        if value is None:
+            assert item["properties"][name].get("nullable"), name
