@@ -239,7 +239,9 @@ class SubmitInputSerializer(ReviewInputSerializer):
         max_length=100,
         help_text="Makes the submit idempotent (or send an Idempotency-Key header).",
     )
-    time_on_task_ms = serializers.IntegerField(required=False, allow_null=True, min_value=0)
+    time_on_task_ms = serializers.IntegerField(
+        required=False, allow_null=True, min_value=0, max_value=2_147_483_647
+    )
 
 
 class AmendInputSerializer(ReviewInputSerializer):
@@ -251,8 +253,25 @@ class SkipInputSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
 
 
+def _without_nul(value, where: str) -> None:
+    """PostgreSQL's jsonb cannot hold U+0000: say where it is instead of failing on save."""
+    if isinstance(value, str) and "\x00" in value:
+        raise serializers.ValidationError(f"{where}: null characters are not allowed.")
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _without_nul(key, f"{where}.{key!r}")
+            _without_nul(item, f"{where}.{key}")
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _without_nul(item, f"{where}[{index}]")
+
+
 class DraftInputSerializer(serializers.Serializer):
     payload = serializers.DictField(help_text="The unsubmitted form state, as the page keeps it.")
+
+    def validate_payload(self, payload: dict) -> dict:
+        _without_nul(payload, "payload")
+        return payload
 
 
 class ProjectQuerySerializer(serializers.Serializer):

@@ -456,3 +456,27 @@ def test_an_empty_project_filter_still_lists_everything(cardiologist, project):
     response = client_for(cardiologist).get("/api/assignments/?project=&status=")
     assert response.status_code == 200
     assert response.json()["count"] == 1
+
+
+def test_a_draft_with_a_null_character_is_a_400_naming_where(cardiologist, project):
+    SampleFactory(project=project)
+    lease = assignment_next(user=cardiologist.user, project=project)
+    response = client_for(cardiologist).put(
+        f"/api/assignments/{lease.pk}/draft/",
+        {"payload": {"rationale": "chest\u0000pain"}},
+        format="json",
+    )
+    assert response.status_code == 400, response.content
+    assert "payload.rationale" in response.json()["payload"][0]
+
+
+def test_a_time_on_task_beyond_the_column_is_a_400_not_a_500(cardiologist, project):
+    SampleFactory(project=project)
+    lease = assignment_next(user=cardiologist.user, project=project)
+    response = client_for(cardiologist).post(
+        f"/api/assignments/{lease.pk}/submit/",
+        submit_body(time_on_task_ms=99_999_999_999_999),
+        format="json",
+    )
+    assert response.status_code == 400, response.content
+    assert "time_on_task_ms" in response.json()
