@@ -182,9 +182,7 @@ class AssignmentSubmitApi(APIView):
             selectors.assignment_for_user(request.user, pk)
             raise ValidationError(data.errors)
         values = dict(data.validated_data)
-        values["client_key"] = values.get("client_key") or request.headers.get(
-            "Idempotency-Key", ""
-        )
+        values["client_key"] = values.get("client_key") or _idempotency_key(request)
         # The service finds the assignment among the caller's own (404 otherwise) and locks it.
         review = review_submit(
             assignment=Assignment(pk=pk), user=request.user, source=Review.Source.API, **values
@@ -194,6 +192,17 @@ class AssignmentSubmitApi(APIView):
             return Response(ReviewSerializer(review).data, status=status.HTTP_201_CREATED)
         body = ReviewSerializer(selectors.review_for_user(request.user, review.pk)).data
         return Response(body, status=status.HTTP_200_OK)
+
+
+def _idempotency_key(request) -> str:
+    """The Idempotency-Key header, held to the same rules as `client_key` in the body."""
+    key = request.headers.get("Idempotency-Key", "")
+    if not key:
+        return ""
+    try:
+        return SubmitInputSerializer().fields["client_key"].run_validation(key)
+    except ValidationError as exc:
+        raise ValidationError({"Idempotency-Key": exc.detail})
 
 
 class AssignmentDraftApi(APIView):

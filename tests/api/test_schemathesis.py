@@ -38,7 +38,7 @@ CHECKS = (
     content_type_conformance,
     response_schema_conformance,
 )
-EXAMPLES = 20
+EXAMPLES = 25
 
 compat.install()
 

@@ -480,3 +480,18 @@ def test_a_time_on_task_beyond_the_column_is_a_400_not_a_500(cardiologist, proje
     )
     assert response.status_code == 400, response.content
     assert "time_on_task_ms" in response.json()
+
+
+@pytest.mark.parametrize("key", ["retry\u0000one", "k" * 101])
+def test_a_malformed_idempotency_key_header_is_a_400_naming_it(cardiologist, project, key):
+    SampleFactory(project=project)
+    lease = assignment_next(user=cardiologist.user, project=project)
+    response = client_for(cardiologist).post(
+        f"/api/assignments/{lease.pk}/submit/",
+        submit_body(),
+        format="json",
+        HTTP_IDEMPOTENCY_KEY=key,
+    )
+    assert response.status_code == 400, response.content
+    assert "Idempotency-Key" in response.json()
+    assert not Review.objects.filter(assignment=lease).exists()
