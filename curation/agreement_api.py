@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
-from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.errors import NotFound
+from core.pagination import LimitOffsetPagination
 
 from .agreement_serializers import (
     AdjudicationInputSerializer,

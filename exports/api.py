@@ -8,13 +8,13 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import status
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.negotiation import DefaultContentNegotiation
-from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.authentication import ApiTokenAuthentication
 from core.errors import DomainError
+from core.pagination import LimitOffsetPagination
 
 from . import selectors, services
 from .authentication import PipelineTokenAuthentication

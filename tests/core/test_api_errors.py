@@ -38,3 +38,16 @@ def test_every_operation_documents_the_errors_any_request_can_meet():
         if code not in operation["responses"]
     ]
     assert missing == []
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/api/projects/", "/api/reviews/", "/api/assignments/", "/api/exports/"],
+)
+@pytest.mark.parametrize("query", ["limit=10723151780598845931", "offset=2344716147600763125760"])
+def test_numbers_beyond_bigint_in_paging_are_a_page_not_a_500(admin, path, query):
+    client = APIClient()
+    client.force_authenticate(admin)
+    response = client.get(f"{path}?{query}")
+    assert response.status_code == 200, response.content
+    assert response.json()["results"] == []
