@@ -502,6 +502,19 @@ def samples_settle(*, project: Project) -> tuple[int, int]:
     if connection.vendor != "postgresql":
         return _settle_portable(project, threshold, now)
     with connection.cursor() as cursor:
+        # Most re-runs find nothing complete: an index probe, not a join over every label. The
+        # statistics still count the samples a run has just settled as complete, so the planner
+        # would scan the table; the probe alone runs with sequential scans off.
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(
+            "SELECT EXISTS (SELECT 1 FROM curation_sample WHERE project_id = %s "
+            "AND status = 'complete' AND NOT quarantined)",
+            [project.pk],
+        )
+        anything = cursor.fetchone()[0]
+        cursor.execute("SET LOCAL enable_seqscan = on")
+        if not anything:
+            return 0, 0
         cursor.execute(SETTLE_SQL, params)
         settled, queued = cursor.fetchone()
     return int(settled), int(queued)
