@@ -45,7 +45,10 @@ def peak_rss_mb_of(argv: list[str], env: dict | None = None) -> tuple[float, str
     """Run a child process and return its peak RSS in MB (ru_maxrss of the child) and output."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     proc = subprocess.run(
-        [sys.executable, *argv], env=env or dict(os.environ), capture_output=True, text=True,
+        [sys.executable, *argv],
+        env=env or dict(os.environ),
+        capture_output=True,
+        text=True,
         check=False,
     )
     if proc.returncode != 0:
@@ -80,8 +83,9 @@ class Figure:
             floor = f"{f.floor_value:,.1f} {f.unit} ({f.floor_name})" if f.floor_value else "-"
             ratio = f"{f.ratio:.2f}" if f.ratio is not None else "-"
             ok = {True: "yes", False: "NO", None: "-"}[f.ok]
-            rows.append((f.benchmark, f.figure, f"{f.value:,.1f} {f.unit}", floor, ratio,
-                         f.target, ok))
+            rows.append(
+                (f.benchmark, f.figure, f"{f.value:,.1f} {f.unit}", floor, ratio, f.target, ok)
+            )
         widths = [max(len(str(r[i])) for r in rows) for i in range(len(head))]
         lines = ["  ".join(str(c).ljust(w) for c, w in zip(r, widths, strict=True)) for r in rows]
         lines.insert(1, "  ".join("-" * w for w in widths))

@@ -52,9 +52,7 @@ class DomainError(Exception):
     def __post_init__(self) -> None:
         super().__init__(self.message)
         if not self.details:
-            self.details = [
-                ErrorDetail(self.message, self.field, self.line, self.file, self.code)
-            ]
+            self.details = [ErrorDetail(self.message, self.field, self.line, self.file, self.code)]
 
     @classmethod
     def many(cls, details: list[ErrorDetail], message: str | None = None) -> DomainError:

@@ -6,8 +6,10 @@ import logging
 import re
 
 _PATTERNS = [
-    (re.compile(r"(?i)(authorization[\"']?\s*[:=]\s*[\"']?)(bearer|token)\s+[^\s\"',]+"),
-     r"\1\2 [redacted]"),
+    (
+        re.compile(r"(?i)(authorization[\"']?\s*[:=]\s*[\"']?)(bearer|token)\s+[^\s\"',]+"),
+        r"\1\2 [redacted]",
+    ),
     (re.compile(r"\b(rnd|rpl)_[A-Za-z0-9_\-]{8,}"), r"\1_[redacted]"),
     (re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}"), "[e-mail]"),
 ]

@@ -55,21 +55,29 @@ def _check_value(criterion: Criterion, value: Any) -> tuple[Any, str | None]:
 
 
 def grades_validate(
-    criteria: Iterable[Criterion], grades: Mapping[str, Any] | None, *, line: int | None = None,
+    criteria: Iterable[Criterion],
+    grades: Mapping[str, Any] | None,
+    *,
+    line: int | None = None,
     file: str | None = None,
 ) -> tuple[dict[str, Any], list[ErrorDetail]]:
     """Normalise `grades` (criterion key -> value); every criterion must be answered."""
     errors: list[ErrorDetail] = []
     clean: dict[str, Any] = {}
     if not isinstance(grades, Mapping):
-        return {}, [ErrorDetail("must be an object of criterion key to grade", "grades", line, file)]
+        return {}, [
+            ErrorDetail("must be an object of criterion key to grade", "grades", line, file)
+        ]
     criteria = list(criteria)
     known = {c.key for c in criteria}
     for criterion in criteria:
         field = f"grades.{criterion.key}"
         if criterion.key not in grades:
-            errors.append(ErrorDetail("is missing: every criterion must be graded", field, line,
-                                      file, "required"))
+            errors.append(
+                ErrorDetail(
+                    "is missing: every criterion must be graded", field, line, file, "required"
+                )
+            )
             continue
         value, problem = _check_value(criterion, grades[criterion.key])
         if problem:
@@ -78,8 +86,11 @@ def grades_validate(
             clean[criterion.key] = value
     for key in grades:
         if key not in known:
-            errors.append(ErrorDetail("is not a criterion of this rubric", f"grades.{key}", line,
-                                      file, "unknown"))
+            errors.append(
+                ErrorDetail(
+                    "is not a criterion of this rubric", f"grades.{key}", line, file, "unknown"
+                )
+            )
     return clean, errors
 
 
@@ -96,16 +107,25 @@ def review_validate(
     """Everything a review must satisfy; raises one DomainError listing every problem."""
     clean, errors = grades_validate(criteria, grades, line=line, file=file)
     if verdict not in VERDICTS:
-        errors.append(ErrorDetail(f"must be one of accept, revise, reject, got {verdict!r}",
-                                  "verdict", line, file))
+        errors.append(
+            ErrorDetail(
+                f"must be one of accept, revise, reject, got {verdict!r}", "verdict", line, file
+            )
+        )
     corrected_answer = (corrected_answer or "").strip()
     rationale = (rationale or "").strip()
     if verdict == "revise" and not corrected_answer:
-        errors.append(ErrorDetail("is required when the verdict is revise", "corrected_answer",
-                                  line, file, "required"))
+        errors.append(
+            ErrorDetail(
+                "is required when the verdict is revise", "corrected_answer", line, file, "required"
+            )
+        )
     if verdict in ("revise", "reject") and not rationale:
-        errors.append(ErrorDetail(f"is required when the verdict is {verdict}", "rationale", line,
-                                  file, "required"))
+        errors.append(
+            ErrorDetail(
+                f"is required when the verdict is {verdict}", "rationale", line, file, "required"
+            )
+        )
     if errors:
         raise DomainError.many(errors)
     return {

@@ -6,7 +6,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -15,88 +14,214 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Cohort',
+            name="Cohort",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(max_length=64, unique=True)),
-                ('name', models.CharField(max_length=200)),
-                ('description', models.TextField(blank=True)),
-                ('archived', models.BooleanField(default=False)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("slug", models.SlugField(max_length=64, unique=True)),
+                ("name", models.CharField(max_length=200)),
+                ("description", models.TextField(blank=True)),
+                ("archived", models.BooleanField(default=False)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Specialty',
+            name="Specialty",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(max_length=64, unique=True)),
-                ('name', models.CharField(max_length=200, unique=True)),
-                ('board', models.CharField(blank=True, help_text='Certifying board, if any.', max_length=200)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.SlugField(max_length=64, unique=True)),
+                ("name", models.CharField(max_length=200, unique=True)),
+                (
+                    "board",
+                    models.CharField(
+                        blank=True, help_text="Certifying board, if any.", max_length=200
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'specialties',
-                'ordering': ['name'],
+                "verbose_name_plural": "specialties",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Physician',
+            name="Physician",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('licence_number', models.CharField(blank=True, max_length=64)),
-                ('licence_jurisdiction', models.CharField(blank=True, max_length=64)),
-                ('verification', models.CharField(choices=[('unverified', 'Unverified'), ('verified', 'Verified'), ('rejected', 'Rejected')], default='unverified', max_length=16)),
-                ('verified_at', models.DateTimeField(blank=True, null=True)),
-                ('verification_note', models.TextField(blank=True)),
-                ('years_in_practice', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('status', models.CharField(choices=[('invited', 'Invited'), ('active', 'Active'), ('suspended', 'Suspended')], default='invited', max_length=16)),
-                ('status_reason', models.TextField(blank=True)),
-                ('is_model', models.BooleanField(default=False, help_text='A model grader (LLM judge): never counts toward consensus.')),
-                ('daily_cap', models.PositiveIntegerField(blank=True, help_text='Most reviews a day; empty for no cap.', null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='physician', to=settings.AUTH_USER_MODEL)),
-                ('verified_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='physicians_verified', to=settings.AUTH_USER_MODEL)),
-                ('specialties', models.ManyToManyField(blank=True, related_name='physicians', to='annotators.specialty')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("licence_number", models.CharField(blank=True, max_length=64)),
+                ("licence_jurisdiction", models.CharField(blank=True, max_length=64)),
+                (
+                    "verification",
+                    models.CharField(
+                        choices=[
+                            ("unverified", "Unverified"),
+                            ("verified", "Verified"),
+                            ("rejected", "Rejected"),
+                        ],
+                        default="unverified",
+                        max_length=16,
+                    ),
+                ),
+                ("verified_at", models.DateTimeField(blank=True, null=True)),
+                ("verification_note", models.TextField(blank=True)),
+                ("years_in_practice", models.PositiveSmallIntegerField(blank=True, null=True)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("invited", "Invited"),
+                            ("active", "Active"),
+                            ("suspended", "Suspended"),
+                        ],
+                        default="invited",
+                        max_length=16,
+                    ),
+                ),
+                ("status_reason", models.TextField(blank=True)),
+                (
+                    "is_model",
+                    models.BooleanField(
+                        default=False,
+                        help_text="A model grader (LLM judge): never counts toward consensus.",
+                    ),
+                ),
+                (
+                    "daily_cap",
+                    models.PositiveIntegerField(
+                        blank=True, help_text="Most reviews a day; empty for no cap.", null=True
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="physician",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "verified_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="physicians_verified",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "specialties",
+                    models.ManyToManyField(
+                        blank=True, related_name="physicians", to="annotators.specialty"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['user__last_name', 'user__first_name', 'user__email'],
+                "ordering": ["user__last_name", "user__first_name", "user__email"],
             },
         ),
         migrations.CreateModel(
-            name='CohortMembership',
+            name="CohortMembership",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('reviewer', 'Reviewer'), ('lead', 'Lead')], default='reviewer', max_length=16)),
-                ('joined_at', models.DateTimeField(auto_now_add=True)),
-                ('cohort', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to='annotators.cohort')),
-                ('physician', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to='annotators.physician')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[("reviewer", "Reviewer"), ("lead", "Lead")],
+                        default="reviewer",
+                        max_length=16,
+                    ),
+                ),
+                ("joined_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "cohort",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="memberships",
+                        to="annotators.cohort",
+                    ),
+                ),
+                (
+                    "physician",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="memberships",
+                        to="annotators.physician",
+                    ),
+                ),
             ],
         ),
         migrations.AddField(
-            model_name='cohort',
-            name='members',
-            field=models.ManyToManyField(related_name='cohorts', through='annotators.CohortMembership', to='annotators.physician'),
+            model_name="cohort",
+            name="members",
+            field=models.ManyToManyField(
+                related_name="cohorts",
+                through="annotators.CohortMembership",
+                to="annotators.physician",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='cohortmembership',
-            constraint=models.UniqueConstraint(fields=('cohort', 'physician'), name='membership_unique'),
+            model_name="cohortmembership",
+            constraint=models.UniqueConstraint(
+                fields=("cohort", "physician"), name="membership_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='cohortmembership',
-            constraint=models.CheckConstraint(condition=models.Q(('role__in', ['reviewer', 'lead'])), name='membership_role_valid'),
+            model_name="cohortmembership",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("role__in", ["reviewer", "lead"])), name="membership_role_valid"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='physician',
-            constraint=models.UniqueConstraint(condition=models.Q(('licence_number', ''), _negated=True), fields=('licence_jurisdiction', 'licence_number'), name='physician_licence_unique'),
+            model_name="physician",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("licence_number", ""), _negated=True),
+                fields=("licence_jurisdiction", "licence_number"),
+                name="physician_licence_unique",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='physician',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('verification', 'verified'), _negated=True), models.Q(('verified_by__isnull', False), ('verified_at__isnull', False)), _connector='OR'), name='physician_verified_has_who_and_when'),
+            model_name="physician",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("verification", "verified"), _negated=True),
+                    models.Q(("verified_by__isnull", False), ("verified_at__isnull", False)),
+                    _connector="OR",
+                ),
+                name="physician_verified_has_who_and_when",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='physician',
-            constraint=models.CheckConstraint(condition=models.Q(('years_in_practice__isnull', True), ('years_in_practice__lte', 80), _connector='OR'), name='physician_years_in_practice_range'),
+            model_name="physician",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("years_in_practice__isnull", True),
+                    ("years_in_practice__lte", 80),
+                    _connector="OR",
+                ),
+                name="physician_years_in_practice_range",
+            ),
         ),
     ]

@@ -6,298 +6,741 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('annotators', '0001_initial'),
+        ("annotators", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Project',
+            name="Project",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(max_length=64, unique=True)),
-                ('name', models.CharField(max_length=200)),
-                ('guidelines', models.TextField(blank=True, help_text='Markdown shown to reviewers.')),
-                ('overlap', models.PositiveSmallIntegerField(default=3, help_text='Reviewers per sample (k).')),
-                ('specialty_match', models.BooleanField(default=True, help_text='Serve a sample only to physicians of its specialty.')),
-                ('gold_rate', models.FloatField(default=0.0, help_text='Share of served items that are gold.')),
-                ('consensus_threshold', models.FloatField(default=0.7, help_text='Consensus confidence a sample needs on every item to settle.')),
-                ('lease_minutes', models.PositiveIntegerField(default=30)),
-                ('per_physician_cap', models.PositiveIntegerField(blank=True, help_text='Most reviews one physician may do in this project.', null=True)),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('active', 'Active'), ('paused', 'Paused'), ('archived', 'Archived')], default='active', max_length=16)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('admins', models.ManyToManyField(blank=True, related_name='administered_projects', to=settings.AUTH_USER_MODEL)),
-                ('cohorts', models.ManyToManyField(blank=True, related_name='projects', to='annotators.cohort')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("slug", models.SlugField(max_length=64, unique=True)),
+                ("name", models.CharField(max_length=200)),
+                (
+                    "guidelines",
+                    models.TextField(blank=True, help_text="Markdown shown to reviewers."),
+                ),
+                (
+                    "overlap",
+                    models.PositiveSmallIntegerField(
+                        default=3, help_text="Reviewers per sample (k)."
+                    ),
+                ),
+                (
+                    "specialty_match",
+                    models.BooleanField(
+                        default=True,
+                        help_text="Serve a sample only to physicians of its specialty.",
+                    ),
+                ),
+                (
+                    "gold_rate",
+                    models.FloatField(
+                        default=0.0, help_text="Share of served items that are gold."
+                    ),
+                ),
+                (
+                    "consensus_threshold",
+                    models.FloatField(
+                        default=0.7,
+                        help_text="Consensus confidence a sample needs on every item to settle.",
+                    ),
+                ),
+                ("lease_minutes", models.PositiveIntegerField(default=30)),
+                (
+                    "per_physician_cap",
+                    models.PositiveIntegerField(
+                        blank=True,
+                        help_text="Most reviews one physician may do in this project.",
+                        null=True,
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("draft", "Draft"),
+                            ("active", "Active"),
+                            ("paused", "Paused"),
+                            ("archived", "Archived"),
+                        ],
+                        default="active",
+                        max_length=16,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "admins",
+                    models.ManyToManyField(
+                        blank=True,
+                        related_name="administered_projects",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "cohorts",
+                    models.ManyToManyField(
+                        blank=True, related_name="projects", to="annotators.cohort"
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Assignment',
+            name="Assignment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('leased', 'Leased'), ('submitted', 'Submitted'), ('skipped', 'Skipped'), ('expired', 'Expired')], default='leased', max_length=16)),
-                ('served_at', models.DateTimeField()),
-                ('expires_at', models.DateTimeField()),
-                ('completed_at', models.DateTimeField(blank=True, null=True)),
-                ('skip_reason', models.CharField(blank=True, choices=[('outside_specialty', 'Outside my specialty'), ('conflict_of_interest', 'Conflict of interest'), ('cannot_judge', 'Cannot judge'), ('needs_context', 'Needs more context')], max_length=32)),
-                ('skip_note', models.TextField(blank=True)),
-                ('reviewer', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='assignments', to=settings.AUTH_USER_MODEL)),
-                ('project', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='assignments', to='curation.project')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("leased", "Leased"),
+                            ("submitted", "Submitted"),
+                            ("skipped", "Skipped"),
+                            ("expired", "Expired"),
+                        ],
+                        default="leased",
+                        max_length=16,
+                    ),
+                ),
+                ("served_at", models.DateTimeField()),
+                ("expires_at", models.DateTimeField()),
+                ("completed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "skip_reason",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("outside_specialty", "Outside my specialty"),
+                            ("conflict_of_interest", "Conflict of interest"),
+                            ("cannot_judge", "Cannot judge"),
+                            ("needs_context", "Needs more context"),
+                        ],
+                        max_length=32,
+                    ),
+                ),
+                ("skip_note", models.TextField(blank=True)),
+                (
+                    "reviewer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="assignments",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "project",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="assignments",
+                        to="curation.project",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='ReviewDraft',
+            name="ReviewDraft",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('payload', models.JSONField(default=dict)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('assignment', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='draft', to='curation.assignment')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("payload", models.JSONField(default=dict)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "assignment",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="draft",
+                        to="curation.assignment",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Rubric',
+            name="Rubric",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('family', models.SlugField(help_text='Stable name shared by all versions.', max_length=100)),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('name', models.CharField(max_length=200)),
-                ('description', models.TextField(blank=True)),
-                ('content_hash', models.CharField(blank=True, max_length=64)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "family",
+                    models.SlugField(
+                        help_text="Stable name shared by all versions.", max_length=100
+                    ),
+                ),
+                ("version", models.PositiveIntegerField(default=1)),
+                ("name", models.CharField(max_length=200)),
+                ("description", models.TextField(blank=True)),
+                ("content_hash", models.CharField(blank=True, max_length=64)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'ordering': ['family', '-version'],
-                'constraints': [models.UniqueConstraint(fields=('family', 'version'), name='rubric_family_version'), models.CheckConstraint(condition=models.Q(('version__gte', 1)), name='rubric_version_positive')],
+                "ordering": ["family", "-version"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("family", "version"), name="rubric_family_version"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("version__gte", 1)), name="rubric_version_positive"
+                    ),
+                ],
             },
         ),
         migrations.AddField(
-            model_name='project',
-            name='rubric',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='projects', to='curation.rubric'),
+            model_name="project",
+            name="rubric",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="projects",
+                to="curation.rubric",
+            ),
         ),
         migrations.CreateModel(
-            name='Criterion',
+            name="Criterion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('position', models.PositiveIntegerField()),
-                ('key', models.SlugField(max_length=64)),
-                ('label', models.CharField(max_length=300)),
-                ('guidance', models.TextField(blank=True)),
-                ('kind', models.CharField(choices=[('binary', 'Binary (met / not met)'), ('ordinal', 'Ordinal scale'), ('nominal', 'Nominal choices'), ('points', 'Points (HealthBench-style)')], max_length=16)),
-                ('min_value', models.IntegerField(blank=True, null=True)),
-                ('max_value', models.IntegerField(blank=True, null=True)),
-                ('labels', models.JSONField(blank=True, default=dict, help_text="Ordinal: value -> label, e.g. {'1': 'Poor'}.")),
-                ('choices', models.JSONField(blank=True, default=list, help_text='Nominal: allowed values.')),
-                ('points', models.IntegerField(blank=True, help_text='Points: -10..+10.', null=True)),
-                ('axis', models.CharField(blank=True, choices=[('accuracy', 'Accuracy'), ('completeness', 'Completeness'), ('communication', 'Communication quality'), ('context_awareness', 'Context awareness'), ('safety', 'Safety'), ('reasoning_efficiency', 'Reasoning efficiency')], max_length=32)),
-                ('allow_na', models.BooleanField(default=False, help_text='Reviewers may mark not applicable.')),
-                ('rubric', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='criteria', to='curation.rubric')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("position", models.PositiveIntegerField()),
+                ("key", models.SlugField(max_length=64)),
+                ("label", models.CharField(max_length=300)),
+                ("guidance", models.TextField(blank=True)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("binary", "Binary (met / not met)"),
+                            ("ordinal", "Ordinal scale"),
+                            ("nominal", "Nominal choices"),
+                            ("points", "Points (HealthBench-style)"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("min_value", models.IntegerField(blank=True, null=True)),
+                ("max_value", models.IntegerField(blank=True, null=True)),
+                (
+                    "labels",
+                    models.JSONField(
+                        blank=True,
+                        default=dict,
+                        help_text="Ordinal: value -> label, e.g. {'1': 'Poor'}.",
+                    ),
+                ),
+                (
+                    "choices",
+                    models.JSONField(
+                        blank=True, default=list, help_text="Nominal: allowed values."
+                    ),
+                ),
+                (
+                    "points",
+                    models.IntegerField(blank=True, help_text="Points: -10..+10.", null=True),
+                ),
+                (
+                    "axis",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("accuracy", "Accuracy"),
+                            ("completeness", "Completeness"),
+                            ("communication", "Communication quality"),
+                            ("context_awareness", "Context awareness"),
+                            ("safety", "Safety"),
+                            ("reasoning_efficiency", "Reasoning efficiency"),
+                        ],
+                        max_length=32,
+                    ),
+                ),
+                (
+                    "allow_na",
+                    models.BooleanField(
+                        default=False, help_text="Reviewers may mark not applicable."
+                    ),
+                ),
+                (
+                    "rubric",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="criteria",
+                        to="curation.rubric",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['rubric', 'position'],
+                "ordering": ["rubric", "position"],
             },
         ),
         migrations.CreateModel(
-            name='Sample',
+            name="Sample",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('external_id', models.CharField(max_length=200)),
-                ('messages', models.JSONField(help_text='Chat turns: [{"role": "user", "content": "..."}].')),
-                ('reasoning', models.TextField(blank=True)),
-                ('answer', models.TextField()),
-                ('images', models.JSONField(blank=True, default=list)),
-                ('metadata', models.JSONField(blank=True, default=dict)),
-                ('content_hash', models.CharField(max_length=64)),
-                ('status', models.CharField(choices=[('open', 'Open'), ('complete', 'Complete'), ('adjudication', 'In adjudication'), ('settled', 'Settled')], default='open', max_length=16)),
-                ('slots_open', models.PositiveSmallIntegerField(default=0)),
-                ('reviews_done', models.PositiveSmallIntegerField(default=0)),
-                ('is_gold', models.BooleanField(default=False)),
-                ('gold_grades', models.JSONField(blank=True, help_text='Reference grades by key.', null=True)),
-                ('quarantined', models.BooleanField(default=False)),
-                ('quarantine_reasons', models.JSONField(blank=True, default=list)),
-                ('final_grades', models.JSONField(blank=True, null=True)),
-                ('final_verdict', models.CharField(blank=True, max_length=16)),
-                ('final_answer', models.TextField(blank=True)),
-                ('final_source', models.CharField(blank=True, max_length=16)),
-                ('settled_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('project', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='samples', to='curation.project')),
-                ('specialty', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='samples', to='annotators.specialty')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("external_id", models.CharField(max_length=200)),
+                (
+                    "messages",
+                    models.JSONField(help_text='Chat turns: [{"role": "user", "content": "..."}].'),
+                ),
+                ("reasoning", models.TextField(blank=True)),
+                ("answer", models.TextField()),
+                ("images", models.JSONField(blank=True, default=list)),
+                ("metadata", models.JSONField(blank=True, default=dict)),
+                ("content_hash", models.CharField(max_length=64)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("open", "Open"),
+                            ("complete", "Complete"),
+                            ("adjudication", "In adjudication"),
+                            ("settled", "Settled"),
+                        ],
+                        default="open",
+                        max_length=16,
+                    ),
+                ),
+                ("slots_open", models.PositiveSmallIntegerField(default=0)),
+                ("reviews_done", models.PositiveSmallIntegerField(default=0)),
+                ("is_gold", models.BooleanField(default=False)),
+                (
+                    "gold_grades",
+                    models.JSONField(blank=True, help_text="Reference grades by key.", null=True),
+                ),
+                ("quarantined", models.BooleanField(default=False)),
+                ("quarantine_reasons", models.JSONField(blank=True, default=list)),
+                ("final_grades", models.JSONField(blank=True, null=True)),
+                ("final_verdict", models.CharField(blank=True, max_length=16)),
+                ("final_answer", models.TextField(blank=True)),
+                ("final_source", models.CharField(blank=True, max_length=16)),
+                ("settled_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "project",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="samples",
+                        to="curation.project",
+                    ),
+                ),
+                (
+                    "specialty",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="samples",
+                        to="annotators.specialty",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['project', 'id'],
+                "ordering": ["project", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Review',
+            name="Review",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('grades', models.JSONField(help_text='Criterion key -> value; null where not applicable.')),
-                ('verdict', models.CharField(choices=[('accept', 'Accept'), ('revise', 'Revise'), ('reject', 'Reject')], max_length=16)),
-                ('corrected_answer', models.TextField(blank=True)),
-                ('original_answer', models.TextField(blank=True, help_text='The answer as it was when reviewed.')),
-                ('rationale', models.TextField(blank=True)),
-                ('flags', models.JSONField(blank=True, default=list)),
-                ('is_model', models.BooleanField(default=False, help_text='Graded by a model, not a physician.')),
-                ('source', models.CharField(choices=[('web', 'Web'), ('api', 'API'), ('import', 'Import'), ('labelstudio', 'Label Studio')], default='web', max_length=16)),
-                ('client_key', models.CharField(blank=True, max_length=100)),
-                ('external_ref', models.CharField(blank=True, max_length=100)),
-                ('time_on_task_ms', models.PositiveIntegerField(blank=True, null=True)),
-                ('revision', models.PositiveIntegerField(default=1)),
-                ('submitted_at', models.DateTimeField()),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('assignment', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='review', to='curation.assignment')),
-                ('project', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='reviews', to='curation.project')),
-                ('reviewer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='reviews', to=settings.AUTH_USER_MODEL)),
-                ('rubric', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='reviews', to='curation.rubric')),
-                ('sample', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='reviews', to='curation.sample')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "grades",
+                    models.JSONField(
+                        help_text="Criterion key -> value; null where not applicable."
+                    ),
+                ),
+                (
+                    "verdict",
+                    models.CharField(
+                        choices=[("accept", "Accept"), ("revise", "Revise"), ("reject", "Reject")],
+                        max_length=16,
+                    ),
+                ),
+                ("corrected_answer", models.TextField(blank=True)),
+                (
+                    "original_answer",
+                    models.TextField(blank=True, help_text="The answer as it was when reviewed."),
+                ),
+                ("rationale", models.TextField(blank=True)),
+                ("flags", models.JSONField(blank=True, default=list)),
+                (
+                    "is_model",
+                    models.BooleanField(
+                        default=False, help_text="Graded by a model, not a physician."
+                    ),
+                ),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("web", "Web"),
+                            ("api", "API"),
+                            ("import", "Import"),
+                            ("labelstudio", "Label Studio"),
+                        ],
+                        default="web",
+                        max_length=16,
+                    ),
+                ),
+                ("client_key", models.CharField(blank=True, max_length=100)),
+                ("external_ref", models.CharField(blank=True, max_length=100)),
+                ("time_on_task_ms", models.PositiveIntegerField(blank=True, null=True)),
+                ("revision", models.PositiveIntegerField(default=1)),
+                ("submitted_at", models.DateTimeField()),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "assignment",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="review",
+                        to="curation.assignment",
+                    ),
+                ),
+                (
+                    "project",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="reviews",
+                        to="curation.project",
+                    ),
+                ),
+                (
+                    "reviewer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="reviews",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "rubric",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="reviews",
+                        to="curation.rubric",
+                    ),
+                ),
+                (
+                    "sample",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="reviews",
+                        to="curation.sample",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-submitted_at'],
+                "ordering": ["-submitted_at"],
             },
         ),
         migrations.AddField(
-            model_name='assignment',
-            name='sample',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='assignments', to='curation.sample'),
+            model_name="assignment",
+            name="sample",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="assignments",
+                to="curation.sample",
+            ),
         ),
         migrations.CreateModel(
-            name='ReviewRevision',
+            name="ReviewRevision",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('revision', models.PositiveIntegerField()),
-                ('grades', models.JSONField()),
-                ('verdict', models.CharField(choices=[('accept', 'Accept'), ('revise', 'Revise'), ('reject', 'Reject')], max_length=16)),
-                ('corrected_answer', models.TextField(blank=True)),
-                ('rationale', models.TextField(blank=True)),
-                ('flags', models.JSONField(blank=True, default=list)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('review', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='revisions', to='curation.review')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("revision", models.PositiveIntegerField()),
+                ("grades", models.JSONField()),
+                (
+                    "verdict",
+                    models.CharField(
+                        choices=[("accept", "Accept"), ("revise", "Revise"), ("reject", "Reject")],
+                        max_length=16,
+                    ),
+                ),
+                ("corrected_answer", models.TextField(blank=True)),
+                ("rationale", models.TextField(blank=True)),
+                ("flags", models.JSONField(blank=True, default=list)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "review",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="revisions",
+                        to="curation.review",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['review', 'revision'],
-                'constraints': [models.UniqueConstraint(fields=('review', 'revision'), name='review_revision_unique')],
+                "ordering": ["review", "revision"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("review", "revision"), name="review_revision_unique"
+                    )
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='project',
-            constraint=models.CheckConstraint(condition=models.Q(('overlap__gte', 1), ('overlap__lte', 50)), name='project_overlap_range'),
+            model_name="project",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("overlap__gte", 1), ("overlap__lte", 50)),
+                name="project_overlap_range",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='project',
-            constraint=models.CheckConstraint(condition=models.Q(('gold_rate__gte', 0), ('gold_rate__lte', 1)), name='project_gold_rate_range'),
+            model_name="project",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("gold_rate__gte", 0), ("gold_rate__lte", 1)),
+                name="project_gold_rate_range",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='project',
-            constraint=models.CheckConstraint(condition=models.Q(('consensus_threshold__gte', 0), ('consensus_threshold__lte', 1)), name='project_consensus_threshold_range'),
+            model_name="project",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("consensus_threshold__gte", 0), ("consensus_threshold__lte", 1)
+                ),
+                name="project_consensus_threshold_range",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='project',
-            constraint=models.CheckConstraint(condition=models.Q(('lease_minutes__gte', 1)), name='project_lease_positive'),
+            model_name="project",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("lease_minutes__gte", 1)), name="project_lease_positive"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='criterion',
-            constraint=models.UniqueConstraint(fields=('rubric', 'key'), name='criterion_key_unique'),
+            model_name="criterion",
+            constraint=models.UniqueConstraint(
+                fields=("rubric", "key"), name="criterion_key_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='criterion',
-            constraint=models.UniqueConstraint(fields=('rubric', 'position'), name='criterion_position_unique'),
+            model_name="criterion",
+            constraint=models.UniqueConstraint(
+                fields=("rubric", "position"), name="criterion_position_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='criterion',
-            constraint=models.CheckConstraint(condition=models.Q(('kind__in', ['binary', 'ordinal', 'nominal', 'points'])), name='criterion_kind_valid'),
+            model_name="criterion",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("kind__in", ["binary", "ordinal", "nominal", "points"])),
+                name="criterion_kind_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='criterion',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('kind', 'ordinal'), _negated=True), models.Q(('min_value__isnull', False), ('max_value__isnull', False), ('max_value__gt', models.F('min_value'))), _connector='OR'), name='criterion_ordinal_has_range'),
+            model_name="criterion",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("kind", "ordinal"), _negated=True),
+                    models.Q(
+                        ("min_value__isnull", False),
+                        ("max_value__isnull", False),
+                        ("max_value__gt", models.F("min_value")),
+                    ),
+                    _connector="OR",
+                ),
+                name="criterion_ordinal_has_range",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='criterion',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('kind', 'points'), _negated=True), models.Q(('points__isnull', False), ('points__gte', -10), ('points__lte', 10), models.Q(('points', 0), _negated=True)), _connector='OR'), name='criterion_points_range'),
+            model_name="criterion",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("kind", "points"), _negated=True),
+                    models.Q(
+                        ("points__isnull", False),
+                        ("points__gte", -10),
+                        ("points__lte", 10),
+                        models.Q(("points", 0), _negated=True),
+                    ),
+                    _connector="OR",
+                ),
+                name="criterion_points_range",
+            ),
         ),
         migrations.AddIndex(
-            model_name='sample',
-            index=models.Index(condition=models.Q(('quarantined', False), ('slots_open__gt', 0)), fields=['project', 'slots_open', 'id'], name='sample_open_queue'),
+            model_name="sample",
+            index=models.Index(
+                condition=models.Q(("quarantined", False), ("slots_open__gt", 0)),
+                fields=["project", "slots_open", "id"],
+                name="sample_open_queue",
+            ),
         ),
         migrations.AddIndex(
-            model_name='sample',
-            index=models.Index(fields=['project', 'status'], name='sample_project_status'),
+            model_name="sample",
+            index=models.Index(fields=["project", "status"], name="sample_project_status"),
         ),
         migrations.AddConstraint(
-            model_name='sample',
-            constraint=models.UniqueConstraint(fields=('project', 'external_id'), name='sample_external_id_unique'),
+            model_name="sample",
+            constraint=models.UniqueConstraint(
+                fields=("project", "external_id"), name="sample_external_id_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='sample',
-            constraint=models.CheckConstraint(condition=models.Q(('slots_open__gte', 0)), name='sample_slots_open_non_negative'),
+            model_name="sample",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("slots_open__gte", 0)), name="sample_slots_open_non_negative"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='sample',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['open', 'complete', 'adjudication', 'settled'])), name='sample_status_valid'),
+            model_name="sample",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("status__in", ["open", "complete", "adjudication", "settled"])),
+                name="sample_status_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='sample',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('is_gold', True), _negated=True), ('gold_grades__isnull', False), _connector='OR'), name='sample_gold_has_reference'),
+            model_name="sample",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("is_gold", True), _negated=True),
+                    ("gold_grades__isnull", False),
+                    _connector="OR",
+                ),
+                name="sample_gold_has_reference",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='sample',
-            constraint=models.CheckConstraint(condition=models.Q(('external_id', ''), _negated=True), name='sample_external_id_not_empty'),
+            model_name="sample",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("external_id", ""), _negated=True),
+                name="sample_external_id_not_empty",
+            ),
         ),
         migrations.AddIndex(
-            model_name='review',
-            index=models.Index(fields=['project', 'submitted_at'], name='review_project_time'),
+            model_name="review",
+            index=models.Index(fields=["project", "submitted_at"], name="review_project_time"),
         ),
         migrations.AddIndex(
-            model_name='review',
-            index=models.Index(fields=['reviewer', 'submitted_at'], name='review_reviewer_time'),
+            model_name="review",
+            index=models.Index(fields=["reviewer", "submitted_at"], name="review_reviewer_time"),
         ),
         migrations.AddConstraint(
-            model_name='review',
-            constraint=models.UniqueConstraint(fields=('sample', 'reviewer'), name='review_once_per_sample'),
+            model_name="review",
+            constraint=models.UniqueConstraint(
+                fields=("sample", "reviewer"), name="review_once_per_sample"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='review',
-            constraint=models.UniqueConstraint(condition=models.Q(('client_key', ''), _negated=True), fields=('reviewer', 'client_key'), name='review_client_key_unique'),
+            model_name="review",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("client_key", ""), _negated=True),
+                fields=("reviewer", "client_key"),
+                name="review_client_key_unique",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='review',
-            constraint=models.CheckConstraint(condition=models.Q(('verdict__in', ['accept', 'revise', 'reject'])), name='review_verdict_valid'),
+            model_name="review",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("verdict__in", ["accept", "revise", "reject"])),
+                name="review_verdict_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='review',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('verdict', 'revise'), _negated=True), models.Q(('corrected_answer', ''), _negated=True), _connector='OR'), name='review_revise_has_correction'),
+            model_name="review",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("verdict", "revise"), _negated=True),
+                    models.Q(("corrected_answer", ""), _negated=True),
+                    _connector="OR",
+                ),
+                name="review_revise_has_correction",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='review',
-            constraint=models.CheckConstraint(condition=models.Q(('verdict', 'accept'), models.Q(('rationale', ''), _negated=True), _connector='OR'), name='review_rationale_unless_accept'),
+            model_name="review",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("verdict", "accept"),
+                    models.Q(("rationale", ""), _negated=True),
+                    _connector="OR",
+                ),
+                name="review_rationale_unless_accept",
+            ),
         ),
         migrations.AddIndex(
-            model_name='assignment',
-            index=models.Index(fields=['reviewer', 'status'], name='assignment_reviewer_status'),
+            model_name="assignment",
+            index=models.Index(fields=["reviewer", "status"], name="assignment_reviewer_status"),
         ),
         migrations.AddIndex(
-            model_name='assignment',
-            index=models.Index(condition=models.Q(('status', 'leased')), fields=['expires_at'], name='assignment_lease_expiry'),
+            model_name="assignment",
+            index=models.Index(
+                condition=models.Q(("status", "leased")),
+                fields=["expires_at"],
+                name="assignment_lease_expiry",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='assignment',
-            constraint=models.UniqueConstraint(fields=('sample', 'reviewer'), name='assignment_once'),
+            model_name="assignment",
+            constraint=models.UniqueConstraint(
+                fields=("sample", "reviewer"), name="assignment_once"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='assignment',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['leased', 'submitted', 'skipped', 'expired'])), name='assignment_status_valid'),
+            model_name="assignment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("status__in", ["leased", "submitted", "skipped", "expired"])),
+                name="assignment_status_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='assignment',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'skipped'), _negated=True), models.Q(('skip_reason', ''), _negated=True), _connector='OR'), name='assignment_skip_has_reason'),
+            model_name="assignment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("status", "skipped"), _negated=True),
+                    models.Q(("skip_reason", ""), _negated=True),
+                    _connector="OR",
+                ),
+                name="assignment_skip_has_reason",
+            ),
         ),
     ]

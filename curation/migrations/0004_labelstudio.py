@@ -5,43 +5,82 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('curation', '0003_agreement'),
+        ("curation", "0003_agreement"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='LabelStudioLink',
+            name="LabelStudioLink",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('url', models.URLField(help_text='Base URL of the Label Studio server.', max_length=500)),
-                ('token_encrypted', models.TextField(blank=True, editable=False)),
-                ('token_last4', models.CharField(blank=True, editable=False, max_length=4)),
-                ('ls_project_id', models.PositiveIntegerField(blank=True, null=True)),
-                ('last_push_at', models.DateTimeField(blank=True, null=True)),
-                ('last_pull_at', models.DateTimeField(blank=True, null=True)),
-                ('last_pull_report', models.JSONField(blank=True, default=dict)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('project', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='labelstudio_link', to='curation.project')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "url",
+                    models.URLField(
+                        help_text="Base URL of the Label Studio server.", max_length=500
+                    ),
+                ),
+                ("token_encrypted", models.TextField(blank=True, editable=False)),
+                ("token_last4", models.CharField(blank=True, editable=False, max_length=4)),
+                ("ls_project_id", models.PositiveIntegerField(blank=True, null=True)),
+                ("last_push_at", models.DateTimeField(blank=True, null=True)),
+                ("last_pull_at", models.DateTimeField(blank=True, null=True)),
+                ("last_pull_report", models.JSONField(blank=True, default=dict)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "project",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="labelstudio_link",
+                        to="curation.project",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'Label Studio link',
+                "verbose_name": "Label Studio link",
             },
         ),
         migrations.CreateModel(
-            name='LabelStudioTask',
+            name="LabelStudioTask",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('ls_task_id', models.PositiveBigIntegerField()),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('link', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='tasks', to='curation.labelstudiolink')),
-                ('sample', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='labelstudio_task', to='curation.sample')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("ls_task_id", models.PositiveBigIntegerField()),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "link",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="tasks",
+                        to="curation.labelstudiolink",
+                    ),
+                ),
+                (
+                    "sample",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="labelstudio_task",
+                        to="curation.sample",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'Label Studio task',
-                'constraints': [models.UniqueConstraint(fields=('link', 'ls_task_id'), name='labelstudio_task_once')],
+                "verbose_name": "Label Studio task",
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("link", "ls_task_id"), name="labelstudio_task_once"
+                    )
+                ],
             },
         ),
     ]

@@ -56,7 +56,9 @@ class Project(models.Model):
                 condition=Q(consensus_threshold__gte=0) & Q(consensus_threshold__lte=1),
                 name="project_consensus_threshold_range",
             ),
-            models.CheckConstraint(condition=Q(lease_minutes__gte=1), name="project_lease_positive"),
+            models.CheckConstraint(
+                condition=Q(lease_minutes__gte=1), name="project_lease_positive"
+            ),
         ]
 
     def __str__(self) -> str:

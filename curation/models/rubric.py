@@ -66,7 +66,9 @@ class Criterion(models.Model):
         ordering = ["rubric", "position"]
         constraints = [
             models.UniqueConstraint(fields=["rubric", "key"], name="criterion_key_unique"),
-            models.UniqueConstraint(fields=["rubric", "position"], name="criterion_position_unique"),
+            models.UniqueConstraint(
+                fields=["rubric", "position"], name="criterion_position_unique"
+            ),
             models.CheckConstraint(
                 condition=Q(kind__in=["binary", "ordinal", "nominal", "points"]),
                 name="criterion_kind_valid",

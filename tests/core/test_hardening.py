@@ -25,8 +25,12 @@ def _manage(*args: str, **env: str) -> subprocess.CompletedProcess:
     full_env = {k: v for k, v in os.environ.items() if k not in dropped}
     full_env.update(DJANGO_SETTINGS_MODULE="config.settings.production", **env)
     return subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=ROOT, env=full_env, capture_output=True,
-        text=True, timeout=120,
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
@@ -38,8 +42,12 @@ PROD_ENV = {
 
 def test_check_deploy_is_clean_under_production_settings():
     result = _manage(
-        "check", "--deploy", "--fail-level", "WARNING",
-        SECRET_KEY=secrets.token_urlsafe(64), **PROD_ENV,
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        SECRET_KEY=secrets.token_urlsafe(64),
+        **PROD_ENV,
     )
     assert result.returncode == 0, result.stderr
     assert "no issues" in result.stdout
@@ -118,9 +126,13 @@ def test_weak_passwords_are_refused():
 
 def test_logs_never_carry_tokens_or_email_addresses():
     record = logging.LogRecord(
-        "rounds", logging.INFO, __file__, 1,
+        "rounds",
+        logging.INFO,
+        __file__,
+        1,
         "auth Authorization: Bearer rnd_abcdefghijklmnop for %s with rpl_ZZZZZZZZZZZZ",
-        ("alice@hospital.org",), None,
+        ("alice@hospital.org",),
+        None,
     )
     RedactSecretsFilter().filter(record)
     message = record.getMessage()

@@ -78,9 +78,7 @@ def test_command_refuses_an_unknown_project_or_missing_file(project, tmp_path):
         call(str(tmp_path / "x.jsonl"), "--project", project.slug)
 
 
-def test_command_exit_status_is_one_with_the_error_list(
-    committed, project, tmp_path, settings
-):
+def test_command_exit_status_is_one_with_the_error_list(committed, project, tmp_path, settings):
     path = write(tmp_path / "bad.jsonl", sample(1, specialty="astrology"))
     env = {
         **os.environ,
