@@ -72,6 +72,30 @@ def _counts(*, sample: Sample, is_model: bool) -> bool:
     return not is_model and not sample.is_gold
 
 
+def _first_version(
+    *, sample: Sample, reviewer_id: int, lease: Assignment | None, clean: dict, **fields
+) -> tuple[Review, ReviewRevision]:
+    """A new review of `sample` and its revision 1, whichever door it came through."""
+    review = Review.objects.create(
+        project=sample.project,
+        sample=sample,
+        reviewer_id=reviewer_id,
+        assignment=lease,
+        rubric_id=sample.project.rubric_id,
+        original_answer=sample.answer,
+        revision=1,
+        **fields,
+        **clean,
+    )
+    return review, _write_revision(review)
+
+
+def _lease_done(lease: Assignment, now) -> None:
+    lease.status = Assignment.Status.SUBMITTED
+    lease.completed_at = now
+    lease.save(update_fields=["status", "completed_at"])
+
+
 def _write_revision(review: Review) -> ReviewRevision:
     return ReviewRevision.objects.create(
         review=review,
@@ -166,30 +190,23 @@ def review_submit(
     try:
         # No savepoint: a clash (a review of this sample that came in through an import)
         # ends the whole transaction, which rolls back as the Conflict leaves it.
-        review = Review.objects.create(
-            project=locked.project,
+        review, revision = _first_version(
             sample=sample,
             reviewer_id=user.pk,
-            assignment=locked,
-            rubric_id=sample.project.rubric_id,
-            original_answer=sample.answer,
+            lease=locked,
+            clean=clean,
             is_model=False,
             source=source,
             client_key=client_key,
             time_on_task_ms=time_on_task_ms,
             submitted_at=now,
-            revision=1,
-            **clean,
         )
     except IntegrityError:
         raise Conflict(
             "You already reviewed this sample; amend that review instead.", field="assignment"
         )
-    revision = _write_revision(review)
     review._prefetched_objects_cache = {"revisions": [revision]}
-    locked.status = Assignment.Status.SUBMITTED
-    locked.completed_at = now
-    locked.save(update_fields=["status", "completed_at"])
+    _lease_done(locked, now)
     if _counts(sample=sample, is_model=False):
         _count_review(sample=sample)
     if getattr(locked, "draft", None) is not None:
@@ -330,26 +347,18 @@ def review_record(
         .filter(sample=sample, reviewer_id=reviewer.pk, status=Assignment.Status.LEASED)
         .first()
     )
-    review = Review.objects.create(
-        project_id=sample.project_id,
+    review, _ = _first_version(
         sample=sample,
         reviewer_id=reviewer.pk,
-        assignment=lease,
-        rubric_id=sample.project.rubric_id,
-        original_answer=sample.answer,
+        lease=lease,
+        clean=clean,
         is_model=is_model,
         source=source,
         external_ref=external_ref,
         submitted_at=submitted_at or now,
-        revision=1,
-        **clean,
     )
-    _write_revision(review)
     if lease is not None:
-        # The reviewer's own lease already holds the slot.
-        lease.status = Assignment.Status.SUBMITTED
-        lease.completed_at = now
-        lease.save(update_fields=["status", "completed_at"])
+        _lease_done(lease, now)  # the reviewer's own lease already holds the slot
     if _counts(sample=sample, is_model=is_model):
         if lease is None:
             # A review from elsewhere takes a place if one is open; history is recorded anyway.
