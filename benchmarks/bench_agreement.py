@@ -108,6 +108,9 @@ def _generate(project, users: np.ndarray, rows: int) -> None:
     """COPY rows samples and 3 reviews each with realistic, imperfect agreement."""
     import psycopg
 
+    from curation.grade_codes import grade_codes_encode, rubric_items
+
+    items = rubric_items(project.rubric_id)
     rng = np.random.default_rng(7)
     skill = rng.uniform(0.6, 0.95, len(users))
     with psycopg.connect(dsn()) as conn:
@@ -142,7 +145,8 @@ def _generate(project, users: np.ndarray, rows: int) -> None:
         with conn.cursor().copy(
             "COPY curation_review (project_id, sample_id, reviewer_id, rubric_id, grades, verdict, "
             "corrected_answer, original_answer, rationale, flags, is_model, source, client_key, "
-            "external_ref, time_on_task_ms, revision, submitted_at, updated_at) FROM STDIN"
+            "external_ref, time_on_task_ms, revision, submitted_at, updated_at, grade_codes) "
+            "FROM STDIN"
         ) as copy:
             for start in range(0, rows, 50_000):
                 stop = min(rows, start + 50_000)
@@ -161,6 +165,10 @@ def _generate(project, users: np.ndarray, rows: int) -> None:
                     )
                     times = rng.integers(20_000, 400_000, n)
                     days = rng.integers(1, 28, n)
+                    # What Review.save() stores beside the grades (checked against it below).
+                    stored = np.concatenate([codes, verdict[:, None]], axis=1).astype("<i2")
+                    hexes = stored.tobytes().hex()
+                    width = stored.shape[1] * 4
                     for i in range(n):
                         g = {}
                         for c, spec in enumerate(CRITERIA):
@@ -178,8 +186,13 @@ def _generate(project, users: np.ndarray, rows: int) -> None:
                             f"{'Corrected answer.' if v == 'revise' else ''}\tSee a doctor.\t"
                             f"{'' if v == 'accept' else 'Because.'}\t[]\tf\timport\t\t\t"
                             f"{times[i]}\t1\t2026-01-{days[i]:02d} 10:00:00+00\t"
-                            "2026-01-01 00:00:00+00\n"
+                            "2026-01-01 00:00:00+00\t"
+                            f"\\\\x{hexes[i * width : (i + 1) * width]}\n"
                         )
+                        if i < 50:
+                            assert bytes.fromhex(
+                                hexes[i * width : (i + 1) * width]
+                            ) == grade_codes_encode(items, g, v)
                 copy.write(block.getvalue())
         conn.execute("ANALYZE curation_review")
         conn.execute("ANALYZE curation_sample")
@@ -190,7 +203,7 @@ def _ensure(rows: int):
     from curation.models import Review
 
     project, users = _project(rows)
-    have = Review.objects.filter(project=project).count()
+    have = Review.objects.filter(project=project, grade_codes__isnull=False).count()
     if have != rows * REVIEWS_PER_SAMPLE:
         started = time.perf_counter()
         _generate(project, users, rows)
@@ -247,7 +260,7 @@ def run(rows: int) -> list[Figure]:
     from curation.agreement.dawid_skene import dawid_skene
     from curation.agreement.matrix import Ratings, value_counts
     from curation.services.agreement import _dataset, _items
-    from curation.services.agreement_io import read_postgres
+    from curation.services.agreement_read import read_postgres
 
     project = _ensure(rows)
     figures: list[Figure] = []

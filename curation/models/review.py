@@ -101,6 +101,13 @@ class Review(models.Model):
     revision = models.PositiveIntegerField(default=1)
     submitted_at = models.DateTimeField()
     updated_at = models.DateTimeField(auto_now=True)
+    grade_codes = models.BinaryField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="The grades and verdict as int16 category codes in rubric order, for the "
+        "agreement job; recomputed whenever the grades or verdict are saved.",
+    )
 
     class Meta:
         ordering = ["-submitted_at"]
@@ -130,6 +137,18 @@ class Review(models.Model):
 
     def __str__(self) -> str:
         return f"{self.sample} by {self.reviewer} ({self.verdict})"
+
+    def save(self, *args, **kwargs):
+        update_fields = kwargs.get("update_fields")
+        if update_fields is None or {"grades", "verdict"} & set(update_fields):
+            from ..grade_codes import grade_codes_encode, rubric_items
+
+            self.grade_codes = grade_codes_encode(
+                rubric_items(self.rubric_id), self.grades, self.verdict
+            )
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "grade_codes"}
+        super().save(*args, **kwargs)
 
 
 class ReviewRevision(models.Model):

@@ -25,15 +25,10 @@ from core.errors import Conflict
 
 from ..agreement.consensus import METHODS
 from ..agreement.report import Dataset, Item, Outcome, build_consensus, build_report
-from ..grading import VERDICTS
-from ..models import AgreementReport, Criterion, Project, Sample
-from .agreement_io import (
-    consensus_store,
-    grade_code,
-    read_portable,
-    read_postgres,
-    samples_settle,
-)
+from ..grade_codes import grade_code, rubric_items
+from ..models import AgreementReport, Project, Sample
+from .agreement_io import consensus_store, samples_settle
+from .agreement_read import read_portable, read_postgres
 
 log = logging.getLogger(__name__)
 
@@ -41,11 +36,7 @@ LOCK_NAMESPACE = 0x524E4441  # "RNDA": advisory-lock namespace of agreement runs
 
 
 def _items(project: Project) -> list[Item]:
-    items = []
-    for c in Criterion.objects.filter(rubric_id=project.rubric_id).order_by("position"):
-        items.append(Item(c.key, c.label, c.kind, c.categories(), c.axis))
-    items.append(Item("verdict", "Verdict", "verdict", list(VERDICTS)))
-    return items
+    return rubric_items(project.rubric_id)
 
 
 def _dataset(project: Project, items: list[Item], raw: dict, method: str) -> tuple:
