@@ -93,4 +93,3 @@ def test_codes_binary_copy_json_fallback_and_portable_reader_agree(project, pane
     same(read_postgres(project, items))  # half from codes, half from JSON
     Review.objects.filter(project=project).update(grade_codes=b"\x00\x00")  # wrong width
     same(read_postgres(project, items))  # all from JSON
-
