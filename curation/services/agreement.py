@@ -22,6 +22,7 @@ from django.utils import timezone
 from annotators.models import CohortMembership, Specialty
 from core.audit import audit_record
 from core.errors import Conflict
+from core.pgcopy import copy_out_columns
 
 from ..agreement.consensus import METHODS
 from ..agreement.report import Dataset, Item, Outcome, build_consensus, build_report
@@ -39,6 +40,36 @@ def _items(project: Project) -> list[Item]:
     return rubric_items(project.rubric_id)
 
 
+def _sample_specialties(project: Project, sample_ids: np.ndarray) -> tuple[np.ndarray, list]:
+    """Per sample (in `sample_ids` order) the position of its specialty in the returned ids."""
+    if connection.vendor == "postgresql":
+        rows = copy_out_columns(
+            "SELECT id::int8, COALESCE(specialty_id, -1)::int8 FROM curation_sample"
+            " WHERE project_id = %s",
+            [project.pk],
+            (("id", ">i8"), ("specialty", ">i8")),
+        )
+        ids, specialty = rows["id"], rows["specialty"]
+    else:
+        pairs = list(
+            Sample.objects.filter(project=project).values_list("id", "specialty_id").iterator()
+        )
+        ids = np.array([p[0] for p in pairs], dtype=np.int64)
+        specialty = np.array([-1 if p[1] is None else p[1] for p in pairs], dtype=np.int64)
+    order = np.argsort(ids)
+    ids, specialty = ids[order], specialty[order]
+    of_sample = np.full(len(sample_ids), -1, dtype=np.int64)
+    if len(ids):
+        pos = np.searchsorted(ids, sample_ids).clip(max=len(ids) - 1)
+        hit = ids[pos] == sample_ids
+        of_sample[hit] = specialty[pos[hit]]
+    known = of_sample >= 0
+    used = np.unique(of_sample[known])
+    index = np.full(len(sample_ids), -1, dtype=np.int64)
+    index[known] = np.searchsorted(used, of_sample[known])
+    return index, used.tolist()
+
+
 def _dataset(project: Project, items: list[Item], raw: dict, method: str) -> tuple:
     sample_ids, sample_index = np.unique(raw["sample"], return_inverse=True)
     reviewer_ids, rater_index = np.unique(raw["reviewer"], return_inverse=True)
@@ -52,23 +83,8 @@ def _dataset(project: Project, items: list[Item], raw: dict, method: str) -> tup
     time_ms = raw["time_ms"][order].astype(float)
     time_ms[time_ms < 0] = np.nan
 
-    specialty_of = (
-        dict(
-            Sample.objects.filter(project=project, specialty__isnull=False)
-            .values_list("id", "specialty_id")
-            .iterator(chunk_size=20000)
-        )
-        if len(sample_ids)
-        else {}
-    )
+    sample_specialty, used = _sample_specialties(project, sample_ids)
     specialties = dict(Specialty.objects.values_list("id", "name"))
-    used = sorted({s for s in specialty_of.values()})
-    spec_pos = {s: i for i, s in enumerate(used)}
-    sample_specialty = (
-        np.array([spec_pos.get(specialty_of.get(int(s)), -1) for s in sample_ids], dtype=np.int64)
-        if len(sample_ids) < 2_000_000
-        else np.full(len(sample_ids), -1)
-    )
 
     cohorts = list(project.cohorts.order_by("name").values_list("id", "name"))
     cohort_pos = {cid: i for i, (cid, _) in enumerate(cohorts)}

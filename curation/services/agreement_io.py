@@ -15,6 +15,8 @@ import numpy as np
 from django.db import connection
 from django.utils import timezone
 
+from core.pgcopy import copy_out_columns
+
 from ..agreement.report import ConsensusPhase, Item
 from ..grading import VERDICTS
 from ..models import Project, Review
@@ -49,32 +51,13 @@ def consensus_digests(
 
 
 def _stored_digests(project: Project) -> tuple[np.ndarray, np.ndarray]:
-    """Sample ids (ascending) of the project's stored labels and their digests.
-
-    One aggregated text value instead of a row per label: the rows cost nothing to send, but a
-    Python round of the driver per row would.
-    """
-    import pyarrow as pa
-    from pyarrow import csv
-
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT string_agg(sample_id::text || ',' || digest::text, E'\\n') "
-            "FROM curation_consensuslabel WHERE project_id = %s",
-            [project.pk],
-        )
-        text = cursor.fetchone()[0]
-    if not text:
-        return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    table = csv.read_csv(
-        io.BytesIO(text.encode()),
-        read_options=csv.ReadOptions(column_names=["sample_id", "digest"]),
-        convert_options=csv.ConvertOptions(
-            column_types={"sample_id": pa.int64(), "digest": pa.int64()}
-        ),
+    """Sample ids (ascending) of the project's stored labels and their digests."""
+    stored = copy_out_columns(
+        "SELECT sample_id::int8, digest::int8 FROM curation_consensuslabel WHERE project_id = %s",
+        [project.pk],
+        (("sample_id", ">i8"), ("digest", ">i8")),
     )
-    ids = table.column("sample_id").to_numpy()
-    digests = table.column("digest").to_numpy()
+    ids, digests = stored["sample_id"], stored["digest"]
     order = np.argsort(ids, kind="stable")
     return ids[order], digests[order]
 

@@ -19,6 +19,8 @@ import threading
 import numpy as np
 from django.db import connection
 
+from core.pgcopy import copy_out_blocks
+
 from ..agreement.report import Item
 from ..grade_codes import CODE_DTYPE, grade_code, grade_codes_width
 from ..grading import VERDICTS
@@ -26,7 +28,6 @@ from ..models import Project, Review
 
 BLOCK_BYTES = 32 * 1024 * 1024
 SCALARS = ("sample", "reviewer", "is_model", "time_ms", "day", "verdict")
-PGCOPY_SIGNATURE = b"PGCOPY\n\xff\r\n\x00"
 
 CODES_SQL = (
     "SELECT r.sample_id::int8, r.reviewer_id::int8, r.is_model::int::int2,"
@@ -58,72 +59,29 @@ def read_postgres(project: Project, items: list[Item]) -> dict[str, np.ndarray]:
 # --- fast path: binary COPY of fixed-width rows ----------------------------------------------
 
 
-def _row_dtype(n_items: int) -> np.dtype:
-    """One binary COPY row: field count, then each field's length and big-endian value."""
-    fields = [("fields", ">i2")]
-    for name, kind in (
-        ("sample", ">i8"),
-        ("reviewer", ">i8"),
-        ("is_model", ">i2"),
-        ("time_ms", ">i4"),
-        ("day", ">i4"),
-    ):
-        fields += [(f"{name}_len", ">i4"), (name, kind)]
-    fields += [("codes_len", ">i4"), ("codes", CODE_DTYPE, (n_items,))]
-    return np.dtype(fields)
-
-
-def _decode_rows(block: bytes | bytearray, row: np.dtype, n_items: int) -> dict[str, np.ndarray]:
-    rows = np.frombuffer(block, dtype=row)
-    expected = {
-        "fields": 6,
-        "sample_len": 8,
-        "reviewer_len": 8,
-        "is_model_len": 2,
-        "time_ms_len": 4,
-        "day_len": 4,
-        "codes_len": n_items * CODE_DTYPE.itemsize,
-    }
-    for name, value in expected.items():
-        if len(rows) and not (rows[name] == value).all():
-            raise ValueError(f"binary COPY of reviews: unexpected {name} in a row")
-    out = {
-        "sample": rows["sample"].astype(np.int64),
-        "reviewer": rows["reviewer"].astype(np.int64),
-    }
-    for name in ("is_model", "time_ms", "day"):
-        out[name] = rows[name].astype(np.int32)
-    codes = rows["codes"]
-    for i in range(n_items):
-        out[f"c{i}"] = codes[:, i].astype(np.int32)
-    return out
+CODES_FIELDS = (
+    ("sample", ">i8"),
+    ("reviewer", ">i8"),
+    ("is_model", ">i2"),
+    ("time_ms", ">i4"),
+    ("day", ">i4"),
+)
 
 
 def _read_codes(project: Project, items: list[Item], width: int) -> list[dict[str, np.ndarray]]:
-    row = _row_dtype(len(items))
-    parts: list[dict[str, np.ndarray]] = []
-    pending = bytearray()
-    header = True
-    with connection.cursor() as cursor:
-        sql = cursor.mogrify(CODES_SQL, [project.pk, project.rubric_id, width])
-        raw = cursor.cursor if hasattr(cursor, "cursor") else cursor
-        with raw.copy(f"COPY ({sql}) TO STDOUT (FORMAT binary)") as copy:
-            for chunk in copy:
-                pending += chunk
-                if header and len(pending) >= 19:
-                    if pending[:11] != PGCOPY_SIGNATURE:
-                        raise ValueError("binary COPY of reviews: not a PGCOPY stream")
-                    extension = int.from_bytes(pending[15:19], "big")
-                    del pending[: 19 + extension]
-                    header = False
-                if len(pending) >= BLOCK_BYTES:
-                    cut = len(pending) // row.itemsize * row.itemsize
-                    parts.append(_decode_rows(pending[:cut], row, len(items)))
-                    del pending[:cut]
-    if pending[-2:] != b"\xff\xff" or (len(pending) - 2) % row.itemsize:
-        raise ValueError("binary COPY of reviews: the stream ended mid-row")
-    if len(pending) > 2:
-        parts.append(_decode_rows(pending[:-2], row, len(items)))
+    fields = (*CODES_FIELDS, ("codes", CODE_DTYPE, (len(items),)))
+    parts = []
+    for rows in copy_out_blocks(CODES_SQL, [project.pk, project.rubric_id, width], fields):
+        part = {
+            "sample": rows["sample"].astype(np.int64),
+            "reviewer": rows["reviewer"].astype(np.int64),
+        }
+        for name in ("is_model", "time_ms", "day"):
+            part[name] = rows[name].astype(np.int32)
+        codes = rows["codes"]
+        for i in range(len(items)):
+            part[f"c{i}"] = codes[:, i].astype(np.int32)
+        parts.append(part)
     return parts
 
 
