@@ -109,13 +109,14 @@ def consensus_store(
     gone = old_ids[~np.isin(old_ids, ids, assume_unique=True)]
     if len(gone):
         ConsensusLabel.objects.filter(project=project, sample_id__in=gone.tolist()).delete()
-    changed = np.flatnonzero(~same)
+    columns = [ids, values, conf, n_reviews, answer_user, digests]
+    new = np.flatnonzero(~found)
+    if len(new):  # no row to conflict with: straight in with COPY
+        _insert_postgres(project, report, items, *(c[new] for c in columns))
+    changed = np.flatnonzero(found & ~same)
     if len(changed):
-        columns = [ids, values, conf, n_reviews, answer_user, digests]
-        if len(changed) < len(ids):
-            columns = [c[changed] for c in columns]
-        _upsert_postgres(project, report, items, *columns)
-    return int(len(changed) + len(gone))
+        _upsert_postgres(project, report, items, *(c[changed] for c in columns))
+    return int(len(new) + len(changed) + len(gone))
 
 
 def _label_fields(items: list[Item], values: np.ndarray, conf: np.ndarray) -> dict:
@@ -131,6 +132,79 @@ def _label_fields(items: list[Item], values: np.ndarray, conf: np.ndarray) -> di
         "verdict_confidence": float(conf[-1]),
         "min_confidence": float(conf.min()),
     }
+
+
+def _json_objects(keys: list[str], fragments: list, rows: int):
+    """One JSON object per row, from each key's value text per row (all pyarrow, no loop)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    pairs = [
+        pc.binary_join_element_wise(pa.scalar(json.dumps(key) + ":"), values, "")
+        for key, values in zip(keys, fragments, strict=True)
+    ]
+    if not pairs:
+        return pa.array(["{}"] * rows)
+    return pc.binary_join_element_wise("{", pc.binary_join_element_wise(*pairs, ","), "}", "")
+
+
+def _insert_postgres(project, report, items, ids, values, conf, n, answer_user, digests) -> None:
+    """New labels, their JSON built here and COPYed in: no staging table, no per-row SQL."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    from pyarrow import csv
+
+    graded = [(i, it) for i, it in enumerate(items) if it.kind != "verdict"]
+    verdicts = pa.array(["", *VERDICTS])
+
+    def batches(size: int = 100_000):
+        options = csv.WriteOptions(include_header=False, quoting_style="needed")
+        for start in range(0, len(ids), size):
+            part = slice(start, start + size)
+            grades = _json_objects(
+                [it.key for _, it in graded],
+                [
+                    pa.array(["null", *(json.dumps(c) for c in it.categories)]).take(
+                        pa.array(values[part, i] + 1)
+                    )
+                    for i, it in graded
+                ],
+                len(ids[part]),
+            )
+            confidence = _json_objects(
+                [it.key for it in items],
+                [pc.cast(pa.array(conf[part, i]), pa.string()) for i in range(len(items))],
+                len(ids[part]),
+            )
+            answer = answer_user[part]
+            table = pa.table(
+                {
+                    "sample_id": pa.array(ids[part]),
+                    "project_id": pa.array(np.full(len(answer), project.pk)),
+                    "report_id": pa.array(np.full(len(answer), report.pk)),
+                    "grades": grades,
+                    "confidence": confidence,
+                    "verdict": verdicts.take(pa.array(values[part, -1] + 1)),
+                    "verdict_confidence": pa.array(conf[part, -1]),
+                    "min_confidence": pa.array(conf[part].min(axis=1)),
+                    "n_reviews": pa.array(n[part]),
+                    "answer_from_id": pa.array(answer, mask=answer < 0),
+                    "digest": pa.array(digests[part]),
+                }
+            )
+            buffer = io.BytesIO()
+            csv.write_csv(table, buffer, options)
+            yield buffer.getbuffer()
+
+    with connection.cursor() as cursor:
+        raw = cursor.cursor if hasattr(cursor, "cursor") else cursor
+        with raw.copy(
+            "COPY curation_consensuslabel (sample_id, project_id, report_id, grades, confidence,"
+            " verdict, verdict_confidence, min_confidence, n_reviews, answer_from_id, digest)"
+            " FROM STDIN WITH (FORMAT csv)"
+        ) as copy:
+            for block in batches():
+                copy.write(block)
 
 
 def _upsert_postgres(project, report, items, ids, values, conf, n, answer_user, digests) -> None:

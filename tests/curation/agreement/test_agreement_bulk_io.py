@@ -65,3 +65,32 @@ def test_malformed_and_escaped_grades_count_as_missing_not_as_errors(project, pa
     assert label.confidence["urgency"] < 1.0
     assert label.grades["advises_er"] is True
     assert Sample.objects.get(pk=sample.pk).status == "adjudication"
+
+
+def test_new_labels_copied_in_equal_the_labels_the_upsert_writes(project, panel, make_sample):
+    for grades, verdict in [
+        (AGREE, "accept"),
+        ({**AGREE, "completeness": None, "urgency": "routine"}, "reject"),
+        ({**AGREE, "accurate": False, "advises_er": None}, "revise"),
+    ]:
+        sample = make_sample()
+        for i, physician in enumerate(panel):
+            record_review(
+                sample,
+                physician,
+                grades if i else AGREE,
+                verdict=verdict,
+                corrected_answer="Fixed." if verdict == "revise" else "",
+            )
+    fields = ("grades", "confidence", "verdict", "verdict_confidence", "min_confidence")
+    fields += ("n_reviews", "answer_from_id", "digest")
+    agreement_compute(project=project)  # every label is new: COPY
+    copied = {r["sample_id"]: r for r in ConsensusLabel.objects.values("sample_id", *fields)}
+    assert len(copied) == 3
+    ConsensusLabel.objects.update(digest=0)  # every label looks changed: the upsert rewrites all
+    report = agreement_compute(project=project)
+    assert report.inputs["consensus_rows_written"] == 3
+    upserted = {r["sample_id"]: r for r in ConsensusLabel.objects.values("sample_id", *fields)}
+    assert upserted == copied
+    assert any(r["answer_from_id"] for r in copied.values())
+    assert any(None in r["grades"].values() for r in copied.values())
