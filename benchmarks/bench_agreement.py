@@ -70,7 +70,8 @@ from curation.services.agreement import agreement_compute
 project = Project.objects.get(slug=sys.argv[1])
 started = time.perf_counter()
 report = agreement_compute(project=project)
-print(json.dumps({"seconds": time.perf_counter() - started, "settled": report.settled,
+print(json.dumps({"seconds": time.perf_counter() - started,
+                  "decided": report.settled + report.sent_to_adjudication,
                   "reviews": report.inputs["reviews"], "phases": report.inputs["seconds"],
                   "written": report.inputs["consensus_rows_written"]}))
 """
@@ -211,20 +212,62 @@ def _ensure(rows: int):
     return project
 
 
+LATE_SHARE = 0.01  # samples whose third review arrives between two scheduled runs
+HELD = "bench_agreement_held_reviews"
+
+
 def _reset(project) -> None:
-    """As if the job never ran: no consensus stored, every sample complete again."""
+    """As if the job never ran, with 1% of the samples still waiting for their third review.
+
+    Those third reviews are kept aside in a table of their own and come back in `_arrive`, as
+    submissions do between two scheduled runs; a later `_reset` puts back any still held.
+    """
     import psycopg
 
     with psycopg.connect(dsn(), autocommit=True) as conn:
+        if conn.execute("SELECT to_regclass(%s)", [HELD]).fetchone()[0]:
+            conn.execute(
+                f"INSERT INTO curation_review SELECT * FROM {HELD} h "  # noqa: S608
+                "WHERE NOT EXISTS (SELECT 1 FROM curation_review r WHERE r.id = h.id)"
+            )
+            conn.execute(f"DROP TABLE {HELD}")
         conn.execute("DELETE FROM curation_consensuslabel WHERE project_id = %s", [project.pk])
         conn.execute("VACUUM ANALYZE curation_consensuslabel")
         conn.execute(
-            "UPDATE curation_sample SET status = 'complete', final_grades = NULL, "
-            "final_verdict = '', final_answer = '', final_source = '', settled_at = NULL "
-            "WHERE project_id = %s AND status <> 'complete'",
+            "UPDATE curation_sample SET status = 'complete', reviews_done = 3, "
+            "final_grades = NULL, final_verdict = '', final_answer = '', final_source = '', "
+            "settled_at = NULL WHERE project_id = %s AND status <> 'complete'",
             [project.pk],
         )
+        step = round(1 / LATE_SHARE)
+        conn.execute(
+            f"CREATE TABLE {HELD} AS SELECT r.* FROM curation_review r "  # noqa: S608
+            "JOIN (SELECT sample_id, max(id) AS id FROM curation_review WHERE project_id = %s "
+            "GROUP BY sample_id HAVING sample_id %% %s = 0) last ON last.id = r.id",
+            [project.pk, step],
+        )
+        conn.execute(f"DELETE FROM curation_review WHERE id IN (SELECT id FROM {HELD})")  # noqa: S608
+        conn.execute(
+            f"UPDATE curation_sample SET status = 'open', reviews_done = 2 "  # noqa: S608
+            f"WHERE id IN (SELECT sample_id FROM {HELD})"
+        )
         conn.execute("VACUUM ANALYZE curation_sample")
+        conn.execute("VACUUM ANALYZE curation_review")
+
+
+def _arrive(project) -> int:
+    """The held third reviews come in: their samples are complete, as after a submit."""
+    import psycopg
+
+    with psycopg.connect(dsn(), autocommit=True) as conn:
+        conn.execute(f"INSERT INTO curation_review SELECT * FROM {HELD}")  # noqa: S608
+        done = conn.execute(
+            f"UPDATE curation_sample SET status = 'complete', reviews_done = 3 "  # noqa: S608
+            f"WHERE id IN (SELECT sample_id FROM {HELD})"
+        ).rowcount
+        conn.execute(f"DROP TABLE {HELD}")
+        conn.execute("ANALYZE curation_review")
+        return done
 
 
 def _copy_out_seconds(project) -> float:
@@ -267,36 +310,34 @@ def run(rows: int) -> list[Figure]:
 
     copy_s = min(_copy_out_seconds(project) for _ in range(2))
     env = dict(os.environ)
-    _reset(project)  # no consensus, every sample complete: the first run stores and settles all
-    rss_first, out = peak_rss_mb_of(["-c", CHILD, project.slug], env=env)
-    first = json.loads(out.strip().splitlines()[-1])
-    rss_again, out = peak_rss_mb_of(["-c", CHILD, project.slug], env=env)
-    again = json.loads(out.strip().splitlines()[-1])
-    rss = max(rss_first, rss_again)
-    figures.append(
-        Figure(
-            "agreement",
-            f"whole job, first run (settles/queues {rows:,} samples)",
-            first["seconds"],
-            "s",
-            "COPY reviews out",
-            copy_s,
-            "<= 2x",
-            first["seconds"] <= 2 * copy_s,
+    _reset(project)  # no consensus; 99% of samples complete, 1% waiting for a third review
+    runs = {}
+    rss = 0.0
+    for name in ("first", "unchanged", "arrived"):
+        if name == "arrived":
+            runs["late"] = _arrive(project)
+        peak, out = peak_rss_mb_of(["-c", CHILD, project.slug], env=env)
+        runs[name] = json.loads(out.strip().splitlines()[-1])
+        rss = max(rss, peak)
+    print(f"   job runs: {json.dumps(runs)}", file=sys.stderr, flush=True)
+    for name, label in (
+        ("first", f"whole job, first run (settles or queues {runs['first']['decided']:,})"),
+        ("unchanged", "whole job, re-run, no review changed"),
+        ("arrived", f"whole job, re-run after {runs['late']:,} third reviews arrived"),
+    ):
+        seconds = runs[name]["seconds"]
+        figures.append(
+            Figure(
+                "agreement",
+                label,
+                seconds,
+                "s",
+                "COPY reviews out",
+                copy_s,
+                "<= 2x",
+                seconds <= 2 * copy_s,
+            )
         )
-    )
-    figures.append(
-        Figure(
-            "agreement",
-            "whole job, re-run (read, stats, consensus, store)",
-            again["seconds"],
-            "s",
-            "COPY reviews out",
-            copy_s,
-            "<= 2x",
-            again["seconds"] <= 2 * copy_s,
-        )
-    )
     figures.append(
         Figure(
             "agreement",
@@ -389,7 +430,7 @@ def run(rows: int) -> list[Figure]:
         )
     )
     print(
-        f"   job {first} then {again}; COPY {copy_s:.2f} s; DS iterations {mine['r'].iterations}",
+        f"   COPY {copy_s:.2f} s; DS iterations {mine['r'].iterations}",
         file=sys.stderr,
         flush=True,
     )

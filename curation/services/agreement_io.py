@@ -1,8 +1,12 @@
 """Writing the agreement job's consensus labels and settling samples, in bulk.
 
-Each consensus row carries a 64-bit digest of what it says; a run compares digests and
-rewrites only the rows whose label changed (plus the new ones), so a re-run over unchanged reviews
-writes almost nothing.
+Each consensus row carries a 64-bit digest of what it decides: the category of every item and
+the verdict, the number of reviews and whose correction it takes. A run rewrites a label when that
+digest changed, when it is new, or when its sample is about to be settled or queued (so every
+decision is taken on this run's confidences). Any new review moves Dawid-Skene's estimates and so
+every posterior a little; rewriting a million labels for confidences that moved in the fifth
+decimal would make each scheduled run as costly as the first, so the confidence of a label whose
+decision did not change stays as of the run that last wrote it (its `report`).
 """
 
 from __future__ import annotations
@@ -34,13 +38,12 @@ def _mix(x: np.ndarray) -> np.ndarray:
 
 
 def consensus_digests(
-    items: list[Item], values: np.ndarray, conf: np.ndarray, n: np.ndarray, answer: np.ndarray
+    items: list[Item], values: np.ndarray, n: np.ndarray, answer: np.ndarray
 ) -> np.ndarray:
-    """A 64-bit digest per consensus row of everything stored about it (and the rubric's shape)."""
+    """A 64-bit digest per consensus row of what it decides (and the rubric's shape)."""
     shape = json.dumps([[it.key, it.kind, it.categories] for it in items], default=str)
     seed = int.from_bytes(hashlib.blake2b(shape.encode(), digest_size=8).digest(), "little")
     columns = [values[:, i] for i in range(values.shape[1])]
-    columns += [np.rint(conf[:, i] * 1e6) for i in range(conf.shape[1])]
     columns += [n, answer]
     with np.errstate(over="ignore"):
         h = np.full(len(n), seed, dtype=np.uint64)
@@ -62,6 +65,20 @@ def _stored_digests(project: Project) -> tuple[np.ndarray, np.ndarray]:
     return ids[order], digests[order]
 
 
+def _samples_to_decide(project: Project) -> np.ndarray:
+    """Ids of the samples `samples_settle` will settle or queue (none on most runs)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")  # see samples_settle
+        cursor.execute(
+            "SELECT COALESCE(array_agg(id), '{}') FROM curation_sample"
+            " WHERE project_id = %s AND status = 'complete' AND NOT quarantined",
+            [project.pk],
+        )
+        ids = np.asarray(cursor.fetchone()[0], dtype=np.int64)
+        cursor.execute("SET LOCAL enable_seqscan = on")
+    return ids
+
+
 def consensus_store(
     *, project, report, items, phase: ConsensusPhase, sample_ids, reviewer_ids
 ) -> int:
@@ -80,7 +97,7 @@ def consensus_store(
     answer_user = np.where(answer >= 0, reviewer_ids[np.maximum(answer, 0)], -1)
     n_reviews = phase.physician_reviews[rated]
     ids = sample_ids[rated].astype(np.int64)
-    digests = consensus_digests(items, values, conf, n_reviews, answer_user)
+    digests = consensus_digests(items, values, n_reviews, answer_user)
 
     if connection.vendor != "postgresql":
         ConsensusLabel.objects.filter(project=project).delete()
@@ -106,6 +123,8 @@ def consensus_store(
     found[found] = old_ids[pos[found]] == ids[found]
     same = np.zeros(len(ids), dtype=bool)
     same[found] = old_digests[pos[found]] == digests[found]
+    deciding = np.isin(ids, _samples_to_decide(project)) & (n_reviews >= project.overlap)
+    same &= ~deciding
     gone = old_ids[~np.isin(old_ids, ids, assume_unique=True)]
     if len(gone):
         ConsensusLabel.objects.filter(project=project, sample_id__in=gone.tolist()).delete()

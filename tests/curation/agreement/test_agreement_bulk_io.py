@@ -94,3 +94,35 @@ def test_new_labels_copied_in_equal_the_labels_the_upsert_writes(project, panel,
     assert upserted == copied
     assert any(r["answer_from_id"] for r in copied.values())
     assert any(None in r["grades"].values() for r in copied.values())
+
+
+def test_a_new_review_rewrites_its_samples_label_not_every_shifted_confidence(
+    project, panel, make_sample, reviewed
+):
+    samples = reviewed(12)
+    late = make_sample()
+    for physician in panel[:2]:
+        record_review(late, physician, dict(AGREE, accurate=False))
+    first = agreement_compute(project=project)
+    assert ConsensusLabel.objects.get(sample=late).n_reviews == 2
+    record_review(late, panel[2], dict(AGREE, accurate=True))  # moves every rater's estimates
+    assert Sample.objects.get(pk=late.pk).status == "complete"
+    second = agreement_compute(project=project)
+    assert second.inputs["consensus_rows_written"] == 1
+    assert ConsensusLabel.objects.get(sample=late).report_id == second.pk
+    assert ConsensusLabel.objects.get(sample=samples[0]).report_id == first.pk
+    assert Sample.objects.get(pk=late.pk).status in ("settled", "adjudication")
+
+
+def test_a_sample_about_to_be_decided_gets_this_runs_confidence(project, panel, reviewed):
+    samples = reviewed(6)
+    Sample.objects.filter(pk=samples[0].pk).update(quarantined=True)
+    agreement_compute(project=project)
+    assert Sample.objects.get(pk=samples[0].pk).status == "complete"  # held back
+    ConsensusLabel.objects.filter(sample=samples[0]).update(min_confidence=0.0)  # a stale figure
+    Sample.objects.filter(pk=samples[0].pk).update(quarantined=False)
+    second = agreement_compute(project=project)
+    label = ConsensusLabel.objects.get(sample=samples[0])
+    assert label.report_id == second.pk
+    assert label.min_confidence == 1.0  # the panel agrees: recomputed, not the stale 0.0
+    assert Sample.objects.get(pk=samples[0].pk).status == "settled"
