@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .indexing import dense_unique
 from .matrix import Ratings, pairable, rating_pairs, row_sum
 
 WEIGHTS = (None, "linear", "quadratic")
@@ -86,7 +87,7 @@ def pair_index(ratings: Ratings) -> PairIndex:
     a, b = np.where(swap, b, a), np.where(swap, a, b)
     ra, rb = ratings.raters[a], ratings.raters[b]
     n_raters = int(ratings.raters.max()) + 1 if ratings.raters.size else 0
-    uniq, slot = np.unique(ra * n_raters + rb, return_inverse=True)
+    uniq, slot = dense_unique(ra * n_raters + rb)
     return PairIndex(a, b, slot, uniq // max(n_raters, 1), uniq % max(n_raters, 1))
 
 

@@ -14,6 +14,7 @@ import numpy as np
 from .alpha import alpha_with_interval
 from .consensus import Consensus, consensus, leave_one_out
 from .f1 import balanced_f1, pairwise_balanced_f1
+from .indexing import median_by, present_ids
 from .kappa import (
     PairIndex,
     cohen_kappa,
@@ -254,7 +255,7 @@ def _physicians(
             )
         result = consensuses[col].ds
         if result is not None:
-            for r in np.unique(ratings.raters):
+            for r in present_ids(ratings.raters, n):
                 if r < result.errors.shape[0]:
                     confusion[int(r)][item.key] = np.round(result.errors[r], 4).tolist()
         item_pairs = pairs[col]
@@ -267,9 +268,8 @@ def _physicians(
                 kappa_sum += np.bincount(item_pairs[side][ok], weights=values[ok], minlength=n)
                 kappa_n += np.bincount(item_pairs[side][ok], minlength=n)
     reviews = np.bincount(ds.rater, minlength=n)
-    days = np.unique(ds.rater.astype(np.int64) * 1_000_000 + ds.day)
-    active_days = np.bincount(days // 1_000_000, minlength=n)
-    medians = _median_by(ds.rater, ds.time_ms, n)
+    active_days = _active_days(ds, n)
+    medians = median_by(ds.rater, ds.time_ms, n)
     with np.errstate(invalid="ignore", divide="ignore"):
         reliability = agreed / compared
     is_model = np.bincount(ds.rater, weights=ds.is_model, minlength=n) > 0
@@ -297,20 +297,16 @@ def _physicians(
     return table
 
 
-def _median_by(groups: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
-    out = np.full(n, np.nan)
-    keep = ~np.isnan(values)
-    g, v = groups[keep], values[keep]
-    if not g.size:
-        return out
-    order = np.lexsort((v, g))
-    g, v = g[order], v[order]
-    starts = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
-    ends = np.r_[starts[1:], g.size]
-    lo = v[starts + (ends - starts - 1) // 2]
-    hi = v[starts + (ends - starts) // 2]
-    out[g[starts]] = (lo + hi) / 2.0
-    return out
+def _active_days(ds: Dataset, n: int) -> np.ndarray:
+    """Per rater, the number of distinct days with a review."""
+    if not ds.day.size:
+        return np.zeros(n, dtype=np.int64)
+    first = int(ds.day.min())
+    span = int(ds.day.max()) - first + 1
+    keys = ds.rater.astype(np.int64) * span + (ds.day - first)
+    if n * span <= 50_000_000:
+        return (np.bincount(keys, minlength=n * span).reshape(n, span) > 0).sum(axis=1)
+    return np.bincount(np.unique(keys) // span, minlength=n)
 
 
 def _model_graders(ds: Dataset, values: np.ndarray) -> list[dict]:

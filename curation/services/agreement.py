@@ -25,10 +25,11 @@ from core.errors import Conflict
 from core.pgcopy import copy_out_columns
 
 from ..agreement.consensus import METHODS
+from ..agreement.indexing import dense_unique
 from ..agreement.report import Dataset, Item, Outcome, build_consensus, build_report
 from ..grade_codes import grade_code, rubric_items
 from ..models import AgreementReport, Project, Sample
-from .agreement_io import consensus_store, samples_settle
+from .agreement_io import consensus_store, samples_settle, stored_digests
 from .agreement_read import read_portable, read_postgres
 
 log = logging.getLogger(__name__)
@@ -40,18 +41,12 @@ def _items(project: Project) -> list[Item]:
     return rubric_items(project.rubric_id)
 
 
-def _distinct(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """`np.unique(values, return_inverse=True)`, by lookup table when the ids are dense enough."""
-    if not len(values):
-        return values[:0], np.zeros(0, dtype=np.int64)
-    low = int(values.min())
-    span = int(values.max()) - low + 1
-    if span > 4 * len(values) + 1_000_000:
-        return np.unique(values, return_inverse=True)
-    present = np.zeros(span, dtype=bool)
-    present[values - low] = True
-    position = np.cumsum(present, dtype=np.int64) - 1
-    return np.flatnonzero(present) + low, position[values - low]
+def _attach_specialties(project: Project, dataset: Dataset, sample_ids: np.ndarray) -> None:
+    """Each sample's specialty, for the report's breakdown by specialty."""
+    index, used = _sample_specialties(project, sample_ids)
+    names = dict(Specialty.objects.filter(pk__in=used).values_list("id", "name"))
+    dataset.sample_specialty = index
+    dataset.specialties = [names[s] for s in used]
 
 
 def _sample_specialties(project: Project, sample_ids: np.ndarray) -> tuple[np.ndarray, list]:
@@ -59,14 +54,16 @@ def _sample_specialties(project: Project, sample_ids: np.ndarray) -> tuple[np.nd
     if connection.vendor == "postgresql":
         rows = copy_out_columns(
             "SELECT id::int8, COALESCE(specialty_id, -1)::int8 FROM curation_sample"
-            " WHERE project_id = %s",
+            " WHERE project_id = %s AND specialty_id IS NOT NULL",
             [project.pk],
             (("id", ">i8"), ("specialty", ">i8")),
         )
         ids, specialty = rows["id"], rows["specialty"]
     else:
         pairs = list(
-            Sample.objects.filter(project=project).values_list("id", "specialty_id").iterator()
+            Sample.objects.filter(project=project, specialty__isnull=False)
+            .values_list("id", "specialty_id")
+            .iterator()
         )
         ids = np.array([p[0] for p in pairs], dtype=np.int64)
         specialty = np.array([-1 if p[1] is None else p[1] for p in pairs], dtype=np.int64)
@@ -85,8 +82,8 @@ def _sample_specialties(project: Project, sample_ids: np.ndarray) -> tuple[np.nd
 
 
 def _dataset(project: Project, items: list[Item], raw: dict, method: str) -> tuple:
-    sample_ids, sample_index = _distinct(raw["sample"])
-    reviewer_ids, rater_index = _distinct(raw["reviewer"])
+    sample_ids, sample_index = dense_unique(raw["sample"])
+    reviewer_ids, rater_index = dense_unique(raw["reviewer"])
     # Rows by sample, then rater: one stable sort of one key (runs in the read order help it).
     order = np.argsort(sample_index * max(len(reviewer_ids), 1) + rater_index, kind="stable")
     codes = np.empty((len(order), len(items)), dtype=np.int32)
@@ -97,9 +94,6 @@ def _dataset(project: Project, items: list[Item], raw: dict, method: str) -> tup
         codes[bad, i] = -1
     time_ms = raw["time_ms"][order].astype(float)
     time_ms[time_ms < 0] = np.nan
-
-    sample_specialty, used = _sample_specialties(project, sample_ids)
-    specialties = dict(Specialty.objects.values_list("id", "name"))
 
     cohorts = list(project.cohorts.order_by("name").values_list("id", "name"))
     cohort_pos = {cid: i for i, (cid, _) in enumerate(cohorts)}
@@ -135,8 +129,8 @@ def _dataset(project: Project, items: list[Item], raw: dict, method: str) -> tup
         n_raters=len(reviewer_ids),
         time_ms=time_ms,
         day=raw["day"][order].astype(np.int64),
-        sample_specialty=sample_specialty,
-        specialties=[specialties[s] for s in used],
+        sample_specialty=np.full(len(sample_ids), -1, dtype=np.int64),  # see _attach_specialties
+        specialties=[],
         rater_cohorts=rater_cohorts,
         cohorts=[name for _, name in cohorts],
         gold=gold,
@@ -231,11 +225,16 @@ def agreement_compute(
             del raw
             laps.mark("arrange")
             workers = _workers()
-            phase = build_consensus(dataset, workers=workers)
-            laps.mark("consensus")
-            with ThreadPoolExecutor(1, thread_name_prefix="agreement-report") as pool:
-                # The report's statistics need no database: they run while PostgreSQL stores
-                # the consensus and settles samples on the other core.
+            with ThreadPoolExecutor(1, thread_name_prefix="agreement") as pool:
+                # Consensus needs no database: it runs on its own thread while this one reads
+                # what the report and the store need from PostgreSQL.
+                consensus = pool.submit(build_consensus, dataset, workers=workers)
+                _attach_specialties(project, dataset, sample_ids)
+                stored = stored_digests(project)
+                phase = consensus.result()
+                laps.mark("consensus")
+                # The report's statistics need no database either: they run while PostgreSQL
+                # stores the consensus and settles samples on the other core.
                 figures = pool.submit(build_report, dataset, phase, workers=max(1, workers - 1))
                 return _finish(
                     project,
@@ -249,6 +248,7 @@ def agreement_compute(
                     started,
                     actor,
                     laps,
+                    stored,
                 )
         except Exception as exc:
             _mark_failed(report, exc)
@@ -280,7 +280,18 @@ def _workers() -> int:
 
 
 def _finish(
-    project, report, items, dataset, phase, figures, sample_ids, reviewer_ids, started, actor, laps
+    project,
+    report,
+    items,
+    dataset,
+    phase,
+    figures,
+    sample_ids,
+    reviewer_ids,
+    started,
+    actor,
+    laps,
+    stored,
 ):
     """Store consensus, settle, and (once the report's statistics are in) the report: one commit."""
     reviews = int((~dataset.is_model).sum())
@@ -305,6 +316,7 @@ def _finish(
             phase=phase,
             sample_ids=sample_ids,
             reviewer_ids=reviewer_ids,
+            stored=stored,
         )
         inputs["consensus_rows_written"] = written
         laps.mark("store")

@@ -53,8 +53,10 @@ def consensus_digests(
     return h.view(np.int64)
 
 
-def _stored_digests(project: Project) -> tuple[np.ndarray, np.ndarray]:
-    """Sample ids (ascending) of the project's stored labels and their digests."""
+def stored_digests(project: Project) -> tuple[np.ndarray, np.ndarray] | None:
+    """Sample ids (ascending) of the project's stored labels and their digests (PostgreSQL)."""
+    if connection.vendor != "postgresql":
+        return None
     stored = copy_out_columns(
         "SELECT sample_id::int8, digest::int8 FROM curation_consensuslabel WHERE project_id = %s",
         [project.pk],
@@ -80,11 +82,13 @@ def _samples_to_decide(project: Project) -> np.ndarray:
 
 
 def consensus_store(
-    *, project, report, items, phase: ConsensusPhase, sample_ids, reviewer_ids
+    *, project, report, items, phase: ConsensusPhase, sample_ids, reviewer_ids, stored=None
 ) -> int:
     """Bring the project's consensus labels up to this run's; returns how many rows changed.
 
-    Runs inside the caller's transaction. A row's `report` is the run that last changed it.
+    Runs inside the caller's transaction, after no other run could have written a label (the
+    project's advisory lock). `stored` is what `stored_digests` read, if already read. A row's
+    `report` is the run that last changed it.
     """
     from ..models import ConsensusLabel
 
@@ -117,7 +121,7 @@ def consensus_store(
         ConsensusLabel.objects.bulk_create(objs, batch_size=2000)
         return len(objs)
 
-    old_ids, old_digests = _stored_digests(project)
+    old_ids, old_digests = stored if stored is not None else stored_digests(project)
     pos = np.searchsorted(old_ids, ids)
     found = pos < len(old_ids)
     found[found] = old_ids[pos[found]] == ids[found]

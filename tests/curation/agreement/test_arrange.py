@@ -1,11 +1,11 @@
-"""Arranging review rows: the lookup-table `_distinct` against numpy's `unique` as an oracle."""
+"""Linear-time indexing helpers against numpy's `unique` and `median` as oracles."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from curation.services.agreement import _distinct
+from curation.agreement.indexing import dense_unique, median_by, present_ids
 
 
 @pytest.mark.parametrize(
@@ -17,8 +17,25 @@ from curation.services.agreement import _distinct
         np.zeros(0, dtype=np.int64),
     ],
 )
-def test_distinct_matches_numpy_unique(values):
-    ids, index = _distinct(values)
+def test_dense_unique_matches_numpy_unique(values):
+    ids, index = dense_unique(values)
     expected_ids, expected_index = np.unique(values, return_inverse=True)
     assert ids.tolist() == expected_ids.tolist()
     assert index.tolist() == expected_index.tolist()
+
+
+def test_present_ids_are_the_distinct_values():
+    values = np.array([4, 0, 4, 9, 0])
+    assert present_ids(values, 12).tolist() == [0, 4, 9]
+
+
+def test_median_by_group_matches_numpy_median():
+    rng = np.random.default_rng(5)
+    groups = rng.integers(0, 40, 10_000)
+    values = rng.normal(size=10_000)
+    values[rng.random(10_000) < 0.1] = np.nan
+    got = median_by(groups, values, 42)  # groups 40 and 41 are empty
+    for g in range(40):
+        mine = values[(groups == g) & ~np.isnan(values)]
+        assert got[g] == pytest.approx(np.median(mine), abs=1e-12)
+    assert np.isnan(got[40]) and np.isnan(got[41])
