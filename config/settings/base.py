@@ -107,6 +107,24 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     )
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 
+
+def prepared_statements(database: dict) -> dict:
+    """Let psycopg prepare the statements that ask for it (`prepare=True`: the assignment pull).
+
+    Django's own cursors bind client-side and are never prepared; with psycopg's threshold left at
+    Django's default (None) even an explicit request is ignored. The threshold is set so high that
+    nothing is prepared unasked. DB_PREPARED_STATEMENTS=0 turns it off, e.g. behind a pgbouncer
+    older than 1.21 in transaction mode.
+    """
+    if database["ENGINE"] == "django.db.backends.postgresql" and env_bool(
+        "DB_PREPARED_STATEMENTS", True
+    ):
+        database.setdefault("OPTIONS", {})["prepare_threshold"] = 1_000_000_000
+    return database
+
+
+prepared_statements(DATABASES["default"])
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -10,6 +10,7 @@ DATABASES = {
         conn_max_age=0,
     )
 }
+prepared_statements(DATABASES["default"])  # noqa: F405
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 STORAGE_ROOT = Path(os.environ.get("STORAGE_ROOT", BASE_DIR / "var" / "test-storage"))  # noqa: F405

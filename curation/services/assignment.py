@@ -34,7 +34,15 @@ from core.models import AuditEvent
 
 from ..models import Assignment, Project, Review, ReviewDraft, Sample
 from ..models.review import SkipReason
-from .assignment_sql import PG_EXPIRE, PG_GOLD, PG_PICK, fast_sql, pick_sql, who_sql
+from .assignment_sql import (
+    PG_EXPIRE,
+    PG_GOLD,
+    PG_PICK,
+    fast_sql,
+    fetchone_prepared,
+    pick_sql,
+    who_sql,
+)
 
 _rng = random.SystemRandom()
 
@@ -288,9 +296,7 @@ def _next_fast(*, user, project: Project) -> Assignment | None:
         "label": (getattr(user, "email", "") or getattr(user, "username", ""))[:200],
         "slug": project.slug,
     }
-    with connection.cursor() as cursor:
-        cursor.execute(fast_sql(project.specialty_match), params)
-        row = cursor.fetchone()
+    row = fetchone_prepared(fast_sql(project.specialty_match), params)
     if row is None:
         return None
     lease = Assignment(

@@ -8,6 +8,7 @@ from __future__ import annotations
 import functools
 
 from django.contrib.auth import get_user_model
+from django.db import DEFAULT_DB_ALIAS, connections
 
 from annotators.models import Cohort, CohortMembership, Physician
 from core.models import AuditEvent
@@ -106,6 +107,10 @@ def pick_sql(template: str, *, specialty_match: bool) -> str:
 # a lease in the project gets the next sample, its slot, the lease and the audit row at once.
 # Anything else (a refusal to explain, a lease to resume, caps, gold, an empty queue) takes the
 # general path below, which checks everything step by step under the physician's row lock.
+# It runs as a prepared statement (`fetchone_prepared`), so PostgreSQL soon settles on one generic
+# plan for all physicians. `OFFSET 0` keeps each "not already given to me" check a per-candidate
+# lookup in the (sample, reviewer) unique index: flattened into an anti-join, a generic plan may
+# instead read every assignment of the project on each pull.
 PG_FAST = """
 WITH who AS (
     SELECT p.id FROM {physician} p JOIN {user} u ON u.id = p.user_id
@@ -126,9 +131,11 @@ WITH who AS (
       AND s.slots_open > 0 AND NOT s.quarantined AND s.status = 'open' AND NOT s.is_gold
       {specialty}
       AND NOT EXISTS (
-          SELECT 1 FROM {assignment} a WHERE a.sample_id = s.id AND a.reviewer_id = %(user)s)
+          SELECT 1 FROM {assignment} a WHERE a.sample_id = s.id AND a.reviewer_id = %(user)s
+          OFFSET 0)
       AND NOT EXISTS (
-          SELECT 1 FROM {review} r WHERE r.sample_id = s.id AND r.reviewer_id = %(user)s)
+          SELECT 1 FROM {review} r WHERE r.sample_id = s.id AND r.reviewer_id = %(user)s
+          OFFSET 0)
     ORDER BY s.slots_open, s.id
     LIMIT 1
     FOR UPDATE OF s SKIP LOCKED
@@ -189,3 +196,38 @@ WITH expired AS (
 )
 SELECT id, sample_id, reviewer_id FROM expired
 """
+
+
+def fetchone_prepared(sql: str, params: dict) -> tuple | None:
+    """Run a hot statement as a server-side prepared statement and return its first row.
+
+    Django binds parameters client-side and never prepares, so PostgreSQL would plan the pull's
+    multi-CTE statement afresh on every call; planning costs more than running it. Prepared
+    once per connection (connections persist), it is only executed afterwards. The settings
+    allow this (`prepared_statements` in config/settings/base.py); where they do not, the
+    statement simply runs unprepared. The cursor is wrapped like any Django cursor: errors
+    become Django's, and debug query capture sees it.
+    """
+    db = connections[DEFAULT_DB_ALIAS]  # resolved once: each proxy lookup costs
+    db.close_if_health_check_failed()
+    db.ensure_connection()
+    db.validate_thread_sharing()
+    with db.wrap_database_errors:
+        raw = _prepared_cursor_class()(db.connection)
+    wrap = db.make_debug_cursor if db.queries_logged else db.make_cursor
+    with wrap(raw) as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()
+
+
+@functools.cache
+def _prepared_cursor_class():
+    from django.db.backends.postgresql.base import ServerBindingCursor
+
+    class PreparedCursor(ServerBindingCursor):
+        """Server-side binding, and every statement prepared (`prepare=True`)."""
+
+        def execute(self, query, params=None, **kwargs):
+            return super().execute(query, params, prepare=True, **kwargs)
+
+    return PreparedCursor
