@@ -27,5 +27,5 @@ USER rounds
 ENV STATIC_ROOT=/app/staticfiles STORAGE_ROOT=/data/storage
 EXPOSE 8000
 
-CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", \
-     "--timeout", "60", "--access-logfile", "-"]
+# Workers, timeout, access log: config/gunicorn.py (the benchmark starts the server with it too).
+CMD ["gunicorn", "config.wsgi:application", "--config=python:config.gunicorn"]

@@ -8,36 +8,37 @@
     (target >= 0.5), and samples over k afterwards (target 0). The clients share a fixed set of
     database connections (threads in a few processes), as behind a connection pool: the
     database allows only so many connections, and a 2-core machine cannot run more at once.
-(b) latency: 1,000 simulated physicians against gunicorn (started here, several workers),
-    each asking for the next sample and submitting about every 30 s (exponential think
-    times), through the REST API with API tokens. Figures: p99 of "next" (< 50 ms) and of
-    "submit" (< 100 ms), beside the p99 of a trivial request to the same server.
+(b) latency: 1,000 simulated physicians against gunicorn started with the production settings
+    and the production gunicorn configuration, each asking for the next sample and submitting
+    about every 30 s (exponential think times), through the REST API with API tokens, from one
+    asyncio load generator (`http_load.py`). Figures: p99 of "next" (< 50 ms) and of "submit"
+    (< 100 ms), beside the p99 of a trivial request to the same server, and the generator's own
+    lateness. Between phases the tables are analysed, as autovacuum would in production.
 
 Environment: BENCH_ASSIGN_SECONDS (capacity phase length, default 20), BENCH_LATENCY_SECONDS
 (default 60), BENCH_CLIENTS (200), BENCH_PHYSICIANS (1000), BENCH_CONNECTIONS (connection
-budget, default 40, capped by what the server has free).
+budget, default 40, capped by what the server has free), WEB_WORKERS (gunicorn workers; default
+(2 x cores) + 1, as in production).
 """
 
 from __future__ import annotations
 
 import hashlib
-import heapq
 import json
-import math
 import multiprocessing as mp
 import os
 import queue
-import random
 import secrets
 import signal
 import socket
-import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
 
 from common import Figure, dsn
+from http_load import Load, p99_ms, start_gunicorn
 
 ROOT = Path(__file__).resolve().parent.parent
 SLUG = "bench-assignment"
@@ -220,6 +221,22 @@ def _project(rows: int):
     return project
 
 
+def _analyze() -> None:
+    """Fresh planner statistics between phases, as autovacuum keeps them in production (a test
+    database may run with autovacuum off). A phase adds tens of thousands of assignments; on
+    statistics taken when there were none, the planner reads them all to find one by key."""
+    import psycopg
+
+    with psycopg.connect(dsn(), autocommit=True) as conn:
+        for table in (
+            "curation_sample",
+            "curation_assignment",
+            "curation_review",
+            "core_auditevent",
+        ):
+            conn.execute(f"ANALYZE {table}")
+
+
 def _connection_budget(wanted: int) -> int:
     import psycopg
 
@@ -231,13 +248,15 @@ def _connection_budget(wanted: int) -> int:
 
 # --- (a) capacity -----------------------------------------------------------------------------
 
+# psycopg prepares a statement run five times on a connection; `OFFSET 0` keeps the check a
+# per-candidate index lookup in the generic plan PostgreSQL then adopts (as in the service).
 RAW_PICK = """
 WITH pick AS (
     SELECT s.id FROM curation_sample s
     WHERE s.project_id = %(project)s AND s.slots_open > 0 AND NOT s.quarantined
       AND s.status = 'open' AND NOT s.is_gold
       AND NOT EXISTS (SELECT 1 FROM curation_assignment a
-                      WHERE a.sample_id = s.id AND a.reviewer_id = %(user)s)
+                      WHERE a.sample_id = s.id AND a.reviewer_id = %(user)s OFFSET 0)
     ORDER BY s.slots_open, s.id
     LIMIT 1
     FOR UPDATE OF s SKIP LOCKED
@@ -395,156 +414,6 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _gunicorn(port: int, workers: int) -> subprocess.Popen:
-    env = dict(os.environ)
-    env.update(
-        DJANGO_SETTINGS_MODULE="config.settings.production",
-        SECRET_KEY=secrets.token_urlsafe(60),
-        SECURE_SSL_REDIRECT="0",
-        DB_CONN_MAX_AGE="600",
-        LOG_LEVEL="WARNING",
-        THROTTLE_USER="1000000/hour",
-        THROTTLE_ANON="1000000/hour",
-        DATABASE_URL=dsn().replace("postgresql://", "postgres://"),
-    )
-    proc = subprocess.Popen(
-        [
-            str(Path(sys.executable).parent / "gunicorn"),
-            "config.wsgi:application",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            str(workers),
-            "--worker-class",
-            "sync",
-            "--backlog",
-            "2048",
-            "--log-level",
-            "warning",
-            "--preload",
-        ],
-        cwd=ROOT,
-        env=env,
-        start_new_session=True,
-    )
-    # Ready means every worker answers quickly, not merely that the port is open.
-    import http.client
-
-    deadline = time.monotonic() + 120
-    fast = 0
-    while time.monotonic() < deadline and fast < 10 * workers:
-        if proc.poll() is not None:
-            raise RuntimeError("gunicorn exited at start")
-        started = time.monotonic()
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-            conn.request("GET", "/api/projects/")
-            conn.getresponse().read()
-            conn.close()
-        except OSError:
-            time.sleep(0.2)
-            continue
-        fast = fast + 1 if time.monotonic() - started < 0.05 else 0
-    if fast < 10 * workers:
-        raise RuntimeError("gunicorn did not become ready in 120 s")
-    return proc
-
-
-def _p99(values: list[float]) -> float:
-    if not values:
-        return float("nan")
-    values = sorted(values)
-    return values[max(0, math.ceil(len(values) * 0.99) - 1)] * 1000
-
-
-def _latency(port: int, physicians: list[tuple[int, str]], seconds: float, think: float):
-    """Open-loop load: each physician's requests are due at Poisson times; latency counts
-    from when a request was due, so a slow server cannot hide behind a slow client."""
-    import http.client
-
-    rng = random.Random(11)
-    due: list[tuple[float, int, str, object]] = []
-    start = time.monotonic() + 2.0
-    for index in range(len(physicians)):
-        heapq.heappush(due, (start + rng.expovariate(1 / think), index, "next", None))
-    floor_every = 0.2  # 5 trivial requests a second: a probe, not a load of its own
-    t = start
-    while t < start + seconds:
-        heapq.heappush(due, (t, -1, "floor", None))
-        t += floor_every
-    work: queue.Queue = queue.Queue()
-    results: dict[str, list[float]] = {"next": [], "submit": [], "floor": []}
-    statuses: dict[str, dict[int, int]] = {"next": {}, "submit": {}, "floor": {}}
-    lock = threading.Lock()
-    end = start + seconds
-
-    def request(method: str, path: str, key: str | None, body: dict | None):
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        headers = {"Content-Type": "application/json"}
-        if key:
-            headers["Authorization"] = f"Bearer {key}"
-        conn.request(method, path, body=json.dumps(body) if body else None, headers=headers)
-        response = conn.getresponse()
-        data = response.read()
-        conn.close()
-        return response.status, data
-
-    def sender() -> None:
-        while True:
-            item = work.get()
-            if item is None:
-                return
-            when, index, action, payload = item
-            try:
-                status, data = send(action, index, payload)
-            except OSError as exc:  # a timeout or refused connection counts, never vanishes
-                status, data = 0, repr(exc).encode()
-            took = time.monotonic() - when
-            with lock:
-                results[action].append(took)
-                statuses[action][status] = statuses[action].get(status, 0) + 1
-            if action == "next" and status in (200, 201):
-                lease = json.loads(data)["id"]
-                when = time.monotonic() + rng.expovariate(1 / think)
-                if when < end:
-                    scheduler_inbox.put((when, index, "submit", lease))
-            elif action == "submit" or (action == "next" and status == 0):
-                scheduler_inbox.put((time.monotonic() + 1.0, index, "next", None))
-
-    def send(action: str, index: int, payload):
-        if action == "floor":
-            return request("GET", "/api/projects/", None, None)
-        if action == "next":
-            return request("POST", f"/api/projects/{SLUG}/next/", physicians[index][1], None)
-        body = {"grades": GRADES, "verdict": "accept"}
-        return request("POST", f"/api/assignments/{payload}/submit/", physicians[index][1], body)
-
-    scheduler_inbox: queue.SimpleQueue = queue.SimpleQueue()
-    senders = [threading.Thread(target=sender, daemon=True) for _ in range(48)]
-    for s in senders:
-        s.start()
-    while True:
-        while True:
-            try:
-                heapq.heappush(due, scheduler_inbox.get_nowait())
-            except queue.Empty:
-                break
-        now = time.monotonic()
-        if now >= end:
-            break
-        if due and due[0][0] <= now:
-            item = heapq.heappop(due)
-            if item[0] < end:
-                work.put(item)
-            continue
-        time.sleep(0.001)
-    for _ in senders:
-        work.put(None)
-    for s in senders:
-        s.join(timeout=60)
-    return results, statuses
-
-
 # --- the run ----------------------------------------------------------------------------------
 
 
@@ -561,25 +430,36 @@ def run(rows: int) -> list[Figure]:
     print(f"   {clients} clients over {connections} connections, {seconds:.0f} s each", flush=True)
 
     raw_rate, raw_p99 = _capacity("raw", project.pk, users, connections, seconds)
+    _analyze()
     service_rate, service_p99 = _capacity("service", project.pk, users, connections, seconds)
     over, wrong = _over_assigned(project.pk)
+    _analyze()
 
     from django.db import connections as django_connections
 
     django_connections.close_all()
     port = _free_port()
-    server = _gunicorn(port, workers=env_int("BENCH_GUNICORN_WORKERS", 4))
-    try:
-        results, statuses = _latency(port, physicians[:population], latency_seconds, think=30.0)
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
+    with tempfile.TemporaryFile("w+") as log:
+        server = start_gunicorn(port, dsn().replace("postgresql://", "postgres://"), log)
+        try:
+            keys = [key for _, key in physicians[:population]]
+            load = Load(port, SLUG, keys, latency_seconds, think=30.0).run()
+        finally:
+            os.killpg(server.pid, signal.SIGTERM)
+            server.wait(timeout=30)
+            log.seek(0)
+            errors = [line for line in log if "ERROR" in line or "Traceback" in line]
+    if errors:
+        print(f"   server errors logged, e.g. {errors[:3]}", flush=True)
+    results, statuses = load.results, load.statuses
     print(f"   HTTP statuses: {statuses}", flush=True)
-    p99_next, p99_submit, p99_floor = (_p99(results[k]) for k in ("next", "submit", "floor"))
-    bad = sum(n for a in ("next", "submit") for s, n in statuses[a].items() if s >= 500)
+    p99_next, p99_submit, p99_floor = (p99_ms(results[k]) for k in ("next", "submit", "floor"))
+    late = p99_ms(load.lateness)
+    bad = sum(n for a in ("next", "submit") for s, n in statuses[a].items() if s >= 500 or s == 0)
     print(
         f"   {len(results['next'])} next, {len(results['submit'])} submit, "
-        f"{len(results['floor'])} floor requests; {bad} server errors",
+        f"{len(results['floor'])} floor requests; {bad} server errors or failed requests; "
+        f"load generator late by {late:.1f} ms at p99",
         flush=True,
     )
     name = "assignment"
@@ -617,7 +497,8 @@ def run(rows: int) -> list[Figure]:
             "< 100 ms",
             p99_submit < 100,
         ),
-        Figure(name, "HTTP 5xx", bad, "responses", target="0", ok=bad == 0),
+        Figure(name, "HTTP 5xx or no answer", bad, "responses", target="0", ok=bad == 0),
+        Figure(name, "load generator lateness p99", late, "ms"),
     ]
 
 

@@ -1,11 +1,11 @@
 """PostgreSQL restarted while physicians submit reviews through the REST API.
 
-A gunicorn server (three sync workers, as in the production image, with production's persistent,
-health-checked database connections) serves physicians who each pull the next sample and submit
-it with a client key, over and over. PostgreSQL is restarted in the middle. Requests caught by the
-restart must fail cleanly (a JSON 503, or a refused connection), never hang; the clients retry
-with the same client key; once the database is back every request succeeds again on the same
-server processes; and every submit answered 2xx is in the database, exactly once.
+A gunicorn server (three sync workers, the production image's worker class, with production's
+persistent, health-checked database connections) serves physicians who each pull the next sample
+and submit it with a client key, over and over. PostgreSQL is restarted in the middle. Requests
+caught by the restart must fail cleanly (a JSON 503, or a refused connection), never hang; the
+clients retry with the same client key; once the database is back every request succeeds again on
+the same server processes; and every submit answered 2xx is in the database, exactly once.
 
 The cluster is restarted with pg_ctlcluster, so this runs only where the test database lives in a
 local Debian cluster (as in CI); anywhere else it is skipped.

@@ -1,0 +1,15 @@
+"""gunicorn settings of the web server: the image, docker-compose and the benchmark all use them.
+
+Sync workers, one request at a time each, (2 x cores) + 1 of them as gunicorn recommends: a
+request never waits for another thread's turn at the GIL, and while one worker waits on the
+database another can use the core. nginx in front buffers slow clients. WEB_WORKERS overrides.
+"""
+
+import os
+
+bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
+workers = int(os.environ.get("WEB_WORKERS") or 2 * len(os.sched_getaffinity(0)) + 1)
+worker_class = "sync"
+timeout = 60
+backlog = 2048
+accesslog = "-"
