@@ -18,6 +18,7 @@ SIGNATURE = b"PGCOPY\n\xff\r\n\x00"
 HEADER = 19  # signature, flags, header-extension length
 TRAILER = b"\xff\xff"
 BLOCK_BYTES = 32 * 1024 * 1024
+MISALIGNED = "binary COPY: rows are not of the expected fixed width (a NULL, or a wider value)"
 
 
 def row_dtype(fields: Sequence[tuple]) -> np.dtype:
@@ -32,7 +33,7 @@ def _check(rows: np.ndarray, fields: Sequence[tuple]) -> None:
     if not len(rows):
         return
     if not (rows["_fields"] == len(fields)).all():
-        raise ValueError("binary COPY: a row has an unexpected number of fields")
+        raise ValueError(MISALIGNED)
     for field in fields:
         width = rows.dtype.fields[field[0]][0].itemsize
         if not (rows[f"_{field[0]}_len"] == width).all():
@@ -46,29 +47,73 @@ def copy_out_blocks(
     row = row_dtype(fields)
     pending = bytearray()
     header = True
-    with connection.cursor() as cursor:
-        sql = cursor.mogrify(query, list(params))
-        raw = cursor.cursor if hasattr(cursor, "cursor") else cursor
-        with raw.copy(f"COPY ({sql}) TO STDOUT (FORMAT binary)") as copy:
-            for chunk in copy:
-                pending += chunk
-                if header and len(pending) >= HEADER:
-                    if pending[:11] != SIGNATURE:
-                        raise ValueError("binary COPY: not a PGCOPY stream")
-                    del pending[: HEADER + int.from_bytes(pending[15:19], "big")]
-                    header = False
-                if len(pending) >= block_bytes:
-                    cut = len(pending) // row.itemsize * row.itemsize
-                    rows = np.frombuffer(bytes(pending[:cut]), dtype=row)
-                    del pending[:cut]
-                    _check(rows, fields)
-                    yield rows
+    for chunk in _copy_chunks(query, params):
+        pending += chunk
+        if header and len(pending) >= HEADER:
+            if pending[:11] != SIGNATURE:
+                raise ValueError("binary COPY: not a PGCOPY stream")
+            del pending[: HEADER + int.from_bytes(pending[15:19], "big")]
+            header = False
+        if len(pending) >= block_bytes:
+            cut = len(pending) // row.itemsize * row.itemsize
+            rows = np.frombuffer(bytes(pending[:cut]), dtype=row)
+            del pending[:cut]
+            _check(rows, fields)
+            yield rows
     if pending[-2:] != TRAILER or (len(pending) - 2) % row.itemsize:
-        raise ValueError("binary COPY: the stream ended mid-row")
+        raise ValueError(MISALIGNED)
     rows = np.frombuffer(bytes(pending[:-2]), dtype=row)
     _check(rows, fields)
     if len(rows):
         yield rows
+
+
+def _copy_chunks(query: str, params: Sequence) -> Iterator[bytes]:
+    """The CopyData messages of a binary COPY of `query`, about 32 MB joined at a time.
+
+    PostgreSQL sends one message per row; psycopg's `Copy` iterator spends a few microseconds of
+    Python on each, so millions of rows are read from libpq directly (the connection is idle
+    before and after, as psycopg expects).
+    """
+    from psycopg import pq
+
+    connection.ensure_connection()
+    with connection.cursor() as cursor:
+        sql = cursor.mogrify(query, list(params))
+    pgconn = connection.connection.pgconn
+    result = pgconn.exec_(f"COPY ({sql}) TO STDOUT (FORMAT binary)".encode())
+    if result.status != pq.ExecStatus.COPY_OUT:
+        raise _error(pgconn, result)
+    get = pgconn.get_copy_data
+    joined: list = []
+    size = length = 0
+    try:
+        while True:
+            length, data = get(0)
+            if length < 0:
+                break
+            joined.append(data)
+            size += length
+            if size >= BLOCK_BYTES:
+                yield b"".join(joined)
+                joined, size = [], 0
+        if joined:
+            yield b"".join(joined)
+    finally:
+        while length >= 0:  # abandoned midway: drain, so the connection is usable again
+            length, _ = get(0)
+        result = pgconn.get_result()
+        while pgconn.get_result() is not None:
+            pass
+    if result is None or result.status != pq.ExecStatus.COMMAND_OK:
+        raise _error(pgconn, result)
+
+
+def _error(pgconn, result) -> Exception:
+    import psycopg
+
+    message = (result.error_message if result is not None else pgconn.error_message) or b""
+    return psycopg.DatabaseError(f"binary COPY failed: {message.decode(errors='replace')}")
 
 
 def copy_out_columns(query: str, params: Sequence, fields: Sequence[tuple]) -> dict:
@@ -83,7 +128,7 @@ def copy_out_columns(query: str, params: Sequence, fields: Sequence[tuple]) -> d
         f[0]: (
             np.concatenate(columns[f[0]])
             if columns[f[0]]
-            else np.zeros((0, *f[2:]), dtype=np.dtype(f[1]).newbyteorder("="))
+            else np.zeros((0, *(f[2] if len(f) > 2 else ())), np.dtype(f[1]).newbyteorder("="))
         )
         for f in fields
     }
