@@ -6,6 +6,7 @@ sample, nor who else reviewed it. Staff see everything. Missing and forbidden ar
 
 from __future__ import annotations
 
+import functools
 import statistics
 from datetime import datetime
 
@@ -24,7 +25,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from annotators.models import CohortMembership, Physician
+from annotators.models import Cohort, CohortMembership, Physician
 from core.errors import NotFound
 
 from ..models import Assignment, Project, Review, Sample
@@ -92,24 +93,44 @@ def projects_for_reviewer(user) -> QuerySet[Project]:
 
 
 def project_for_member(user, slug: str) -> Project:
-    """The project by slug if the user may work on it (no progress counts: cheap, for pulls)."""
-    projects = Project.objects.filter(
-        slug=slug, status__in=[Project.Status.ACTIVE, Project.Status.PAUSED]
-    )
-    if not user.is_staff:
-        projects = projects.filter(
-            Exists(
-                CohortMembership.objects.filter(
-                    cohort__projects=OuterRef("pk"),
-                    cohort__archived=False,
-                    physician__user_id=user.pk,
-                )
-            )
-        )
-    project = projects.first()
-    if project is None:
+    """The project by slug if the user may work on it (no progress counts: cheap, for pulls).
+
+    Hand-written SQL: it is asked on every pull, and building the ORM query with its membership
+    subquery cost several times what running it does."""
+    params = [
+        slug,
+        Project.Status.ACTIVE,
+        Project.Status.PAUSED,
+        bool(user.is_staff),
+        user.pk,
+    ]
+    found = list(Project.objects.raw(_project_for_member_sql(), params))
+    if not found:
         raise NotFound("No such project.")
-    return project
+    return found[0]
+
+
+@functools.cache
+def _project_for_member_sql() -> str:
+    return PROJECT_FOR_MEMBER.format(
+        project=Project._meta.db_table,
+        project_cohorts=Project.cohorts.through._meta.db_table,
+        cohort=Cohort._meta.db_table,
+        membership=CohortMembership._meta.db_table,
+        physician=Physician._meta.db_table,
+    )
+
+
+PROJECT_FOR_MEMBER = """
+SELECT p.* FROM {project} p
+WHERE p.slug = %s AND p.status IN (%s, %s)
+  AND (%s OR EXISTS (
+      SELECT 1 FROM {project_cohorts} pc
+      JOIN {cohort} c ON c.id = pc.cohort_id
+      JOIN {membership} m ON m.cohort_id = c.id
+      JOIN {physician} ph ON ph.id = m.physician_id
+      WHERE pc.project_id = p.id AND NOT c.archived AND ph.user_id = %s))
+"""
 
 
 def project_for_reviewer(user, slug: str) -> Project:

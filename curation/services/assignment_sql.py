@@ -1,4 +1,5 @@
-"""The hand-written SQL of the assignment engine (PostgreSQL; `who_sql` also serves SQLite).
+"""The hand-written SQL of the assignment engine (PostgreSQL; `who_sql` and `physician_sql` also
+serve SQLite).
 
 Kept apart from the engine's rules so each reads on its own; table names come from the models.
 """
@@ -10,7 +11,7 @@ import functools
 from django.contrib.auth import get_user_model
 from django.db import DEFAULT_DB_ALIAS, connections
 
-from annotators.models import Cohort, CohortMembership, Physician
+from annotators.models import Cohort, CohortMembership, Physician, Specialty
 from core.models import AuditEvent
 
 from ..models import Assignment, Project, Review, Sample
@@ -42,6 +43,23 @@ def who_sql(vendor: str) -> str:
         physician=Physician._meta.db_table,
         user=get_user_model()._meta.db_table,
         lock="FOR UPDATE OF p" if vendor == "postgresql" else "",
+    )
+
+
+PHYSICIAN = """
+SELECT p.*, u.is_active AS user_is_active FROM {physician} p JOIN {user} u ON u.id = p.user_id
+WHERE p.user_id = %s
+{lock}
+"""
+
+
+@functools.cache
+def physician_sql(*, lock: bool) -> str:
+    """A user's physician row with their account's `user_is_active` (any database)."""
+    return PHYSICIAN.format(
+        physician=Physician._meta.db_table,
+        user=get_user_model()._meta.db_table,
+        lock="FOR UPDATE OF p" if lock else "",
     )
 
 
@@ -159,8 +177,25 @@ WITH who AS (
            jsonb_build_object('sample', lease.sample_id, 'project', %(slug)s::text), %(now)s
     FROM lease
 )
-SELECT id, sample_id FROM lease
+SELECT lease.id, s.id, s.project_id, s.external_id, s.messages, s.reasoning, s.answer, s.images,
+       s.specialty_id, sp.code, sp.name
+FROM lease JOIN {sample} s ON s.id = lease.sample_id
+LEFT JOIN {specialty_table} sp ON sp.id = s.specialty_id
 """
+
+# What the fast path reads of the leased sample (in the model's field order) and its specialty,
+# so the answer to a pull is built without another query.
+FAST_SAMPLE_FIELDS = (
+    "id",
+    "project_id",
+    "external_id",
+    "messages",
+    "reasoning",
+    "answer",
+    "images",
+    "specialty_id",
+)
+FAST_SPECIALTY_FIELDS = ("code", "name")
 
 
 @functools.cache
@@ -181,6 +216,7 @@ def fast_sql(specialty_match: bool) -> str:
         review=Review._meta.db_table,
         audit=AuditEvent._meta.db_table,
         specialty=specialty,
+        specialty_table=Specialty._meta.db_table,
     )
 
 

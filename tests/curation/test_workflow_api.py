@@ -14,6 +14,7 @@ from core.tokens import api_token_create
 from curation.models import Assignment, Project, Review, Sample
 from curation.services.assignment import assignment_next
 from curation.services.reviews import review_submit
+from tests import factories
 from tests.curation.workflow_helpers import grades, samples
 from tests.factories import SampleFactory
 
@@ -95,6 +96,21 @@ def test_next_returns_201_with_the_sample_then_200_for_the_same_lease(cardiologi
     again = client.post(f"/api/projects/{project.slug}/next/")
     assert again.status_code == 200
     assert again.json()["id"] == body["id"]
+
+
+@pytest.mark.parametrize("specialty", ["cardiology", None])
+def test_next_answers_exactly_what_the_assignment_shows_when_read_back(
+    cardiologist, project, specialty
+):
+    """The fast path answers from what its statement returned, not from a second read."""
+    project.specialty_match = False
+    project.save()
+    samples(project, 1, specialty=factories.specialty(specialty) if specialty else None)
+    client = client_for(cardiologist)
+    pulled = client.post(f"/api/projects/{project.slug}/next/")
+    assert pulled.status_code == 201
+    read_back = client.get(f"/api/assignments/{pulled.json()['id']}/")
+    assert pulled.json() == read_back.json()
 
 
 def test_next_answers_204_when_nothing_is_left(cardiologist, project):
