@@ -13,10 +13,12 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from .dawid_skene import DawidSkeneResult, dawid_skene
-from .matrix import MISSING, Ratings, row_argmax, row_max, row_sum, value_counts
+from .matrix import MISSING, Ratings, count_patterns, row_argmax, row_max, row_sum
 
 NOT_APPLICABLE = MISSING
 METHODS = ("dawid_skene", "majority")
+# Leave-one-out counts each rater's ratings per (pattern, category) while that table is this small.
+PER_RATER_TABLE_LIMIT = 1 << 22
 
 
 @dataclass(frozen=True)
@@ -68,26 +70,37 @@ def _not_applicable(
 
 
 def consensus(ratings: Ratings, *, scale: bool, method: str = "dawid_skene") -> Consensus:
-    """Consensus of one criterion for every item (`scale` for ordinal criteria)."""
+    """Consensus of one criterion for every item (`scale` for ordinal criteria).
+
+    Medians, vote shares and the not-applicable rule depend on an item's counts alone, so they are
+    worked out once per distinct count pattern and gathered; Dawid-Skene's label and posterior are
+    per item, and only the items with a missing rating (or none at all) need the rule applied.
+    """
     if method not in METHODS:
         raise ValueError(f"unknown consensus method {method!r}; expected one of {METHODS}")
-    counts = value_counts(ratings)
+    k = ratings.n_categories
+    rows, pattern = count_patterns(ratings)
+    counts, n_na = rows[:, :k], rows[:, k]
     n_rated = row_sum(counts)
-    n_na = np.bincount(ratings.items[ratings.codes < 0], minlength=ratings.n_items)
-    ds = None
-    if scale:
-        values, conf = median_consensus(counts)
-    elif method == "dawid_skene":
-        ds = dawid_skene(ratings)
-        post = np.nan_to_num(ds.posteriors, nan=0.0)
-        values, conf = row_argmax(post), row_max(post)
-    else:
-        values, conf = majority_vote(counts)
-    values, conf = _not_applicable(values, conf, n_rated, n_na)
-    if ds is not None:
-        # Only the confusion matrices outlive this call; the posteriors are in values/conf.
-        ds = replace(ds, posteriors=ds.posteriors[:0], labels=ds.labels[:0])
-    return Consensus(values.astype(np.int32), conf, ds)
+    if scale or method != "dawid_skene":
+        values, conf = median_consensus(counts) if scale else majority_vote(counts)
+        values, conf = _not_applicable(values, conf, n_rated, n_na)
+        return Consensus(values.astype(np.int32)[pattern], conf[pattern])
+    ds = dawid_skene(ratings, posteriors=False)
+    values = ds.labels.astype(np.int32)
+    conf = ds.confidence
+    special = (n_na > 0) | (n_rated == 0)
+    if special.any():
+        items = np.flatnonzero(special[pattern])
+        p = pattern[items]
+        v, c = _not_applicable(
+            np.maximum(values[items], 0), np.nan_to_num(conf[items]), n_rated[p], n_na[p]
+        )
+        values[items] = v
+        conf[items] = c
+    # Only the confusion matrices outlive this call; the posteriors are in values/conf.
+    ds = replace(ds, labels=ds.labels[:0], confidence=None)
+    return Consensus(values, conf, ds)
 
 
 def leave_one_out(ratings: Ratings, *, scale: bool) -> tuple[np.ndarray, np.ndarray]:
@@ -95,22 +108,40 @@ def leave_one_out(ratings: Ratings, *, scale: bool) -> tuple[np.ndarray, np.ndar
 
     The others' consensus is their majority (skipped on a tie) or, for scales, their median,
     with agreement meaning within one step of it.
+
+    The outcome of a rating depends only on its item's count pattern and its own category, so it
+    is decided once per (pattern, category) and each rater's ratings are counted per pair.
     """
-    r = ratings.present()
     n_raters = int(ratings.raters.max()) + 1 if ratings.raters.size else 0
-    counts = value_counts(r)
-    others = counts[r.items].copy()
-    rows = np.arange(r.codes.size)
-    others[rows, r.codes] -= 1
+    k = ratings.n_categories
+    rows, pattern = count_patterns(ratings)
+    n_patterns = rows.shape[0]
+    # others[p * k + c]: the counts of pattern p without one rating of category c.
+    own = np.tile(np.arange(k), n_patterns)
+    others = np.repeat(rows[:, :k], k, axis=0)
+    others[np.arange(own.size), own] -= 1
+    possible = others[np.arange(own.size), own] >= 0
     if scale:
         med = lower_median(others)
-        compared = row_sum(others) > 0
-        agree = compared & (np.abs(r.codes - med) <= 1)
+        compared = possible & (row_sum(others) > 0)
+        agree = compared & (np.abs(own - med) <= 1)
     else:
         top = row_max(others)
-        compared = (top > 0) & (row_sum(others == top[:, None]) == 1)
-        agree = compared & (row_argmax(others) == r.codes)
-    return (
-        np.bincount(r.raters, weights=compared, minlength=n_raters),
-        np.bincount(r.raters, weights=agree, minlength=n_raters),
-    )
+        compared = possible & (top > 0) & (row_sum(others == top[:, None]) == 1)
+        agree = compared & (row_argmax(others) == own)
+    # One more column per pattern for a missing rating of one's own: never compared.
+    width = k + 1
+    table = np.zeros((2, n_patterns, width))
+    table[0, :, :k] = compared.reshape(n_patterns, k)
+    table[1, :, :k] = agree.reshape(n_patterns, k)
+    key = np.take(pattern, ratings.items) * width
+    key += ratings.codes % width
+    if n_raters * n_patterns * width > PER_RATER_TABLE_LIMIT:
+        return tuple(
+            np.bincount(ratings.raters, weights=np.take(t.ravel(), key), minlength=n_raters)
+            for t in table
+        )
+    key += ratings.raters * (n_patterns * width)
+    per_rater = np.bincount(key, minlength=n_raters * n_patterns * width)
+    per_rater = per_rater.reshape(n_raters, n_patterns * width).astype(float)
+    return per_rater @ table[0].ravel(), per_rater @ table[1].ravel()

@@ -90,6 +90,39 @@ def value_counts(ratings: Ratings) -> np.ndarray:
     return flat.reshape(ratings.n_items, k)
 
 
+# Count patterns are numbered through a table of at most this many entries, else sorted.
+PATTERN_TABLE_LIMIT = 1 << 20
+
+
+def count_patterns(ratings: Ratings) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct rows of the items' value counts and the row of each item.
+
+    Each row has `n_categories + 1` columns: how many raters chose each category, then how many
+    ratings were missing. With a handful of ratings per item there are only tens of distinct rows
+    among a million items, so anything that depends on an item's counts alone (a median, a vote
+    share, what the others said) is computed once per row and gathered.
+    """
+    k = ratings.n_categories
+    n = ratings.n_items
+    digits = ratings.codes % (k + 1)  # a missing rating (-1) counts in the last column
+    if ratings.items.size == 0:
+        return np.zeros((1, k + 1), dtype=np.int64), np.zeros(n, dtype=np.intp)
+    base = int(np.bincount(ratings.items, minlength=n).max()) + 1
+    if base ** (k + 1) <= PATTERN_TABLE_LIMIT:
+        # Number each item's counts in base `base` with one weighted bincount (exact: < 2**53).
+        powers = float(base) ** np.arange(k + 1)
+        keys = np.bincount(ratings.items, weights=powers[digits], minlength=n).astype(np.intp)
+        seen = np.bincount(keys, minlength=base ** (k + 1))
+        present = np.flatnonzero(seen)
+        lookup = np.empty(seen.size, dtype=np.intp)
+        lookup[present] = np.arange(present.size)
+        rows = (present[:, None] // base ** np.arange(k + 1)) % base
+        return rows, lookup[keys]
+    flat = np.bincount(ratings.items * (k + 1) + digits, minlength=n * (k + 1))
+    rows, inverse = np.unique(flat.reshape(n, k + 1), axis=0, return_inverse=True)
+    return rows, inverse.reshape(n)
+
+
 def pairable(counts: np.ndarray) -> np.ndarray:
     """The items with at least two ratings; items rated once carry no agreement information."""
     return counts[row_sum(counts) >= 2]
