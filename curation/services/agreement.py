@@ -86,12 +86,9 @@ def _dataset(project: Project, items: list[Item], raw: dict, method: str) -> tup
     reviewer_ids, rater_index = dense_unique(raw["reviewer"])
     # Rows by sample, then rater: one stable sort of one key (runs in the read order help it).
     order = np.argsort(sample_index * max(len(reviewer_ids), 1) + rater_index, kind="stable")
-    codes = np.empty((len(order), len(items)), dtype=np.int32)
-    for i in range(len(items)):
-        codes[:, i] = raw.pop(f"c{i}")[order]
+    codes = np.take(raw.pop("codes"), order, axis=0).astype(np.int32)
     for i, item in enumerate(items):
-        bad = codes[:, i] >= len(item.categories)
-        codes[bad, i] = -1
+        codes[codes[:, i] >= len(item.categories), i] = -1
     time_ms = raw["time_ms"][order].astype(float)
     time_ms[time_ms < 0] = np.nan
 

@@ -49,7 +49,7 @@ JSON_SQL = (
 
 
 def read_postgres(project: Project, items: list[Item]) -> dict[str, np.ndarray]:
-    """Per review row: sample, reviewer, is_model, time_ms, day, and c<i> codes of every item."""
+    """Per review row: sample, reviewer, is_model, time_ms, day; `codes`, rows x items (int16)."""
     width = grade_codes_width(items)
     parts = _read_codes(project, items, width)
     parts += _read_json(project, items, width)
@@ -78,9 +78,7 @@ def _read_codes(project: Project, items: list[Item], width: int) -> list[dict[st
         }
         for name in ("is_model", "time_ms", "day"):
             part[name] = rows[name].astype(np.int32)
-        codes = rows["codes"]
-        for i in range(len(items)):
-            part[f"c{i}"] = codes[:, i].astype(np.int32)
+        part["codes"] = rows["codes"].astype(np.int16)
         parts.append(part)
     return parts
 
@@ -219,22 +217,29 @@ def _read_json(project: Project, items: list[Item], width: int) -> list[dict[str
 
 
 def _by_item(part: dict[str, np.ndarray], items: list[Item]) -> dict[str, np.ndarray]:
-    """Rename the decoder's grade columns (c<g>, verdict) to one c<i> per item."""
+    """The decoder's grade columns (c<g>, verdict) as one codes matrix in item order."""
     out = {n: part.pop(n) for n in SCALARS if n != "verdict"}
-    g = 0
-    for i, item in enumerate(items):
+    columns, g = [], 0
+    for item in items:
         if item.kind == "verdict":
-            out[f"c{i}"] = part.pop("verdict")
+            columns.append(part.pop("verdict"))
         else:
-            out[f"c{i}"], g = part.pop(f"c{g}"), g + 1
+            columns.append(part.pop(f"c{g}"))
+            g += 1
+    out["codes"] = np.stack(columns, axis=1).astype(np.int16)
     return out
 
 
 def _assemble(parts: list[dict[str, np.ndarray]], items: list[Item]) -> dict[str, np.ndarray]:
     out: dict[str, np.ndarray] = {}
-    for n in [*(n for n in SCALARS if n != "verdict"), *(f"c{i}" for i in range(len(items)))]:
+    for n in (n for n in SCALARS if n != "verdict"):
         dtype = np.int64 if n in ("sample", "reviewer") else np.int32
         out[n] = np.concatenate([p.pop(n) for p in parts]) if parts else np.zeros(0, dtype)
+    out["codes"] = (
+        np.concatenate([p.pop("codes") for p in parts])
+        if parts
+        else np.zeros((0, len(items)), np.int16)
+    )
     return out
 
 
@@ -268,7 +273,5 @@ def read_portable(project: Project, items: list[Item]) -> dict[str, np.ndarray]:
             ]
         )
     arrays = {n: np.asarray(v, dtype=np.int64) for n, v in out.items()}
-    matrix = np.asarray(codes, dtype=np.int64).reshape(-1, len(items))
-    for i in range(len(items)):
-        arrays[f"c{i}"] = matrix[:, i]
+    arrays["codes"] = np.asarray(codes, dtype=np.int16).reshape(-1, len(items))
     return arrays
