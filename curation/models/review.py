@@ -65,6 +65,13 @@ class Assignment(models.Model):
                 name="assignment_lease_expiry",
                 condition=Q(status="leased"),
             ),
+            # "Does this physician hold a live lease here?", asked on every pull: one probe,
+            # instead of a walk over everyone's live leases in the expiry index.
+            models.Index(
+                fields=["reviewer", "project"],
+                name="assignment_live_lease",
+                condition=Q(status="leased"),
+            ),
         ]
 
     def __str__(self) -> str:
