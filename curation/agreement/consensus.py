@@ -78,6 +78,7 @@ def consensus(ratings: Ratings, *, scale: bool, method: str = "dawid_skene") -> 
     """
     if method not in METHODS:
         raise ValueError(f"unknown consensus method {method!r}; expected one of {METHODS}")
+    ratings = ratings.contiguous()
     k = ratings.n_categories
     rows, pattern = count_patterns(ratings)
     counts, n_na = rows[:, :k], rows[:, k]
@@ -112,6 +113,7 @@ def leave_one_out(ratings: Ratings, *, scale: bool) -> tuple[np.ndarray, np.ndar
     The outcome of a rating depends only on its item's count pattern and its own category, so it
     is decided once per (pattern, category) and each rater's ratings are counted per pair.
     """
+    ratings = ratings.contiguous()
     n_raters = int(ratings.raters.max()) + 1 if ratings.raters.size else 0
     k = ratings.n_categories
     rows, pattern = count_patterns(ratings)
@@ -129,13 +131,14 @@ def leave_one_out(ratings: Ratings, *, scale: bool) -> tuple[np.ndarray, np.ndar
         top = row_max(others)
         compared = possible & (top > 0) & (row_sum(others == top[:, None]) == 1)
         agree = compared & (row_argmax(others) == own)
-    # One more column per pattern for a missing rating of one's own: never compared.
+    # Column 0 of each pattern is a missing rating of one's own (never compared), column c + 1
+    # category c, so a rating's column is its code + 1.
     width = k + 1
     table = np.zeros((2, n_patterns, width))
-    table[0, :, :k] = compared.reshape(n_patterns, k)
-    table[1, :, :k] = agree.reshape(n_patterns, k)
-    key = np.take(pattern, ratings.items) * width
-    key += ratings.codes % width
+    table[0, :, 1:] = compared.reshape(n_patterns, k)
+    table[1, :, 1:] = agree.reshape(n_patterns, k)
+    key = np.take(pattern * width + 1, ratings.items)
+    key += ratings.codes
     if n_raters * n_patterns * width > PER_RATER_TABLE_LIMIT:
         return tuple(
             np.bincount(ratings.raters, weights=np.take(t.ravel(), key), minlength=n_raters)

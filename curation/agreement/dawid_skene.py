@@ -55,11 +55,21 @@ class _Slots:
     tasks: list[np.ndarray | None]  # per slot: the tasks it covers, None for all
 
     @classmethod
-    def from_rows(cls, starts: np.ndarray, sizes: np.ndarray, cells: np.ndarray) -> _Slots:
+    def from_rows(
+        cls, starts: np.ndarray, sizes: np.ndarray, raters: np.ndarray, labels: np.ndarray, k: int
+    ) -> _Slots:
         n_tasks = starts.size
+        slot_cells, slot_tasks = [], []
+        if sizes.min() == sizes.max():  # the usual case: task t's ratings are rows t*m .. t*m+m-1
+            m = int(sizes[0])
+            for j in range(m):
+                cells = raters[j::m] * k
+                cells += labels[j::m]
+                slot_cells.append(cells)
+                slot_tasks.append(None)
+            return cls(slot_cells, slot_tasks)
         with_more = n_tasks - np.cumsum(np.bincount(sizes))  # tasks with more than j ratings
         by_size = None
-        slot_cells, slot_tasks = [], []
         for j in range(int(sizes.max())):
             if with_more[j] == n_tasks:
                 tasks = None
@@ -69,7 +79,9 @@ class _Slots:
                     by_size = np.argsort(-sizes, kind="stable")
                 tasks = np.sort(by_size[: with_more[j]])
                 rows = starts[tasks] + j
-            slot_cells.append(cells[rows])
+            cells = raters[rows] * k
+            cells += labels[rows]
+            slot_cells.append(cells)
             slot_tasks.append(tasks)
         return cls(slot_cells, slot_tasks)
 
@@ -239,11 +251,13 @@ class _Fit:
 
 def _fit(r: Ratings, n_raters: int, n_iter: int, tol: float) -> _Fit:
     # Like crowd-kit, work over the labels that occur at all.
-    observed = np.flatnonzero(np.bincount(r.codes, minlength=r.n_categories))
+    if r.n_categories <= 16:  # a comparison per category is cheaper than a bincount
+        observed = np.array([c for c in range(r.n_categories) if (r.codes == c).any()])
+    else:
+        observed = np.flatnonzero(np.bincount(r.codes, minlength=r.n_categories))
     k = observed.size
-    cells = r.raters * k
-    cells += r.codes if k == r.n_categories else np.searchsorted(observed, r.codes)
-    n_rows = cells.size
+    labels = r.codes if k == r.n_categories else np.searchsorted(observed, r.codes)
+    n_rows = r.items.size
     first = np.empty(n_rows, dtype=bool)
     first[0] = True
     np.not_equal(r.items[1:], r.items[:-1], out=first[1:])
@@ -251,8 +265,8 @@ def _fit(r: Ratings, n_raters: int, n_iter: int, tol: float) -> _Fit:
     del first
     n_tasks = starts.size
     rated_items = r.items[starts]
-    slots = _Slots.from_rows(starts, np.diff(starts, append=n_rows), cells)
-    del cells, starts
+    slots = _Slots.from_rows(starts, np.diff(starts, append=n_rows), r.raters, labels, k)
+    del labels, starts
     n_cells = n_raters * k
     found = _patterns(slots, n_cells, n_tasks)
     if found is None:
@@ -328,7 +342,7 @@ def dawid_skene(
 ) -> DawidSkeneResult:
     """Dawid-Skene estimates for every item; `posteriors=False` skips the n_items x K matrix
     (labels and confidence are still filled in)."""
-    r = ratings.present()
+    r = ratings.contiguous().present()
     k_all = r.n_categories
     n_items = r.n_items
     if r.items.size == 0:
@@ -345,11 +359,15 @@ def dawid_skene(
     observed, rated = fit.observed, fit.rated_items
     every_item = rated.size == n_items
 
-    labels = np.full(n_items, -1)
-    labels[rated] = fit.per_task(observed[_argmax(fit.probas)])
-    confidence = np.full(n_items, np.nan)
-    top = fit.probas.max(axis=0)
-    confidence[rated] = fit.per_task(top)
+    label = fit.per_task(observed[_argmax(fit.probas)])
+    top = fit.per_task(fit.probas.max(axis=0))
+    if every_item:
+        labels, confidence = label, top
+    else:
+        labels = np.full(n_items, -1)
+        labels[rated] = label
+        confidence = np.full(n_items, np.nan)
+        confidence[rated] = top
 
     full = np.full((n_items if posteriors else 0, k_all), np.nan)
     if posteriors:

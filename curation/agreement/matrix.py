@@ -28,6 +28,22 @@ class Ratings:
             self.items[keep], self.raters[keep], self.codes[keep], self.n_items, self.n_categories
         )
 
+    def contiguous(self) -> Ratings:
+        """The same ratings with `codes` in one contiguous array.
+
+        One criterion's codes are often a column of a rows x criteria matrix; every pass over
+        such a column reads the whole matrix, so functions that make several passes copy it once.
+        """
+        if self.codes.flags.c_contiguous:
+            return self
+        return Ratings(
+            self.items,
+            self.raters,
+            np.ascontiguousarray(self.codes),
+            self.n_items,
+            self.n_categories,
+        )
+
     def subset(self, mask: np.ndarray) -> Ratings:
         return Ratings(
             self.items[mask], self.raters[mask], self.codes[mask], self.n_items, self.n_categories
@@ -102,22 +118,32 @@ def count_patterns(ratings: Ratings) -> tuple[np.ndarray, np.ndarray]:
     among a million items, so anything that depends on an item's counts alone (a median, a vote
     share, what the others said) is computed once per row and gathered.
     """
+    ratings = ratings.contiguous()
     k = ratings.n_categories
     n = ratings.n_items
-    digits = ratings.codes % (k + 1)  # a missing rating (-1) counts in the last column
     if ratings.items.size == 0:
         return np.zeros((1, k + 1), dtype=np.int64), np.zeros(n, dtype=np.intp)
-    base = int(np.bincount(ratings.items, minlength=n).max()) + 1
-    if base ** (k + 1) <= PATTERN_TABLE_LIMIT:
-        # Number each item's counts in base `base` with one weighted bincount (exact: < 2**53).
+    # Number each item's counts in base `base` with one weighted bincount (exact below 2**53);
+    # a missing rating (-1) indexes the last power, the missing column. Few items have more than
+    # three ratings: try base 4 first, and if some item had more, a digit carried over and the
+    # digits no longer add up to the number of ratings.
+    base = 4
+    if base ** (k + 1) > PATTERN_TABLE_LIMIT:
+        base = int(np.bincount(ratings.items, minlength=n).max()) + 1
+    while base ** (k + 1) <= PATTERN_TABLE_LIMIT:
         powers = float(base) ** np.arange(k + 1)
-        keys = np.bincount(ratings.items, weights=powers[digits], minlength=n).astype(np.intp)
-        seen = np.bincount(keys, minlength=base ** (k + 1))
-        present = np.flatnonzero(seen)
-        lookup = np.empty(seen.size, dtype=np.intp)
-        lookup[present] = np.arange(present.size)
-        rows = (present[:, None] // base ** np.arange(k + 1)) % base
-        return rows, lookup[keys]
+        keys = np.bincount(ratings.items, weights=powers[ratings.codes], minlength=n)
+        keys = keys.astype(np.intp)
+        if keys.max() < base ** (k + 1):
+            seen = np.bincount(keys, minlength=base ** (k + 1))
+            present = np.flatnonzero(seen)
+            rows = (present[:, None] // base ** np.arange(k + 1)) % base
+            if int(seen[present] @ rows.sum(axis=1)) == ratings.items.size:
+                lookup = np.empty(seen.size, dtype=np.intp)
+                lookup[present] = np.arange(present.size)
+                return rows, lookup[keys]
+        base = max(base + 1, int(np.bincount(ratings.items, minlength=n).max()) + 1)
+    digits = ratings.codes % (k + 1)
     flat = np.bincount(ratings.items * (k + 1) + digits, minlength=n * (k + 1))
     rows, inverse = np.unique(flat.reshape(n, k + 1), axis=0, return_inverse=True)
     return rows, inverse.reshape(n)

@@ -142,3 +142,11 @@ def test_an_item_rated_once_is_its_own_consensus_and_never_compared():
     compared, agreed = leave_one_out(ratings, scale=False)
     assert compared.tolist() == [1, 1]
     assert agreed.tolist() == [1, 1]
+
+
+def test_count_patterns_of_an_item_with_many_ratings():
+    n = 2000  # far more ratings on item 1 than a first guess at the number base holds
+    items = np.r_[0, np.ones(n, dtype=np.int64), 2, 2]
+    codes = np.r_[1, np.zeros(n - 3, dtype=np.int64), 1, 2, -1, 0, -1]
+    rows, pattern = count_patterns(Ratings(items, np.arange(items.size), codes, 4, 3))
+    assert rows[pattern].tolist() == [[0, 1, 0, 0], [n - 3, 1, 1, 1], [1, 0, 0, 1], [0, 0, 0, 0]]
