@@ -100,7 +100,7 @@ def consensus(ratings: Ratings, *, scale: bool, method: str = "dawid_skene") -> 
         values[items] = v
         conf[items] = c
     # Only the confusion matrices outlive this call; the posteriors are in values/conf.
-    ds = replace(ds, labels=ds.labels[:0], confidence=None)
+    ds = replace(ds, labels=np.zeros(0, dtype=ds.labels.dtype), confidence=None)  # no view
     return Consensus(values, conf, ds)
 
 
