@@ -41,7 +41,7 @@ def _check(rows: np.ndarray, fields: Sequence[tuple]) -> None:
 
 
 def copy_out_blocks(
-    query: str, params: Sequence, fields: Sequence[tuple], *, block_bytes: int = BLOCK_BYTES
+    query: str, params, fields: Sequence[tuple], *, block_bytes: int = BLOCK_BYTES
 ) -> Iterator[np.ndarray]:
     """Yield the rows of `query` as structured arrays, about `block_bytes` at a time."""
     row = row_dtype(fields)
@@ -68,7 +68,7 @@ def copy_out_blocks(
         yield rows
 
 
-def _copy_chunks(query: str, params: Sequence) -> Iterator[bytes]:
+def _copy_chunks(query: str, params) -> Iterator[bytes]:
     """The CopyData messages of a binary COPY of `query`, about 32 MB joined at a time.
 
     PostgreSQL sends one message per row; psycopg's `Copy` iterator spends a few microseconds of
@@ -79,7 +79,7 @@ def _copy_chunks(query: str, params: Sequence) -> Iterator[bytes]:
 
     connection.ensure_connection()
     with connection.cursor() as cursor:
-        sql = cursor.mogrify(query, list(params))
+        sql = cursor.mogrify(query, params if isinstance(params, dict) else list(params))
     pgconn = connection.connection.pgconn
     result = pgconn.exec_(f"COPY ({sql}) TO STDOUT (FORMAT binary)".encode())
     if result.status != pq.ExecStatus.COPY_OUT:

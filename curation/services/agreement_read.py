@@ -29,12 +29,16 @@ from ..models import Project, Review
 BLOCK_BYTES = 32 * 1024 * 1024
 SCALARS = ("sample", "reviewer", "is_model", "time_ms", "day", "verdict")
 
+# Every review in one scan; a review without usable codes comes with `coded` 0 and filler bytes
+# in their place, and is then read again from its JSON (a second scan only when there are any).
 CODES_SQL = (
     "SELECT r.sample_id::int8, r.reviewer_id::int8, r.is_model::int::int2,"
     " COALESCE(r.time_on_task_ms, -1)::int4,"
-    " ((r.submitted_at AT TIME ZONE 'UTC')::date - DATE '1970-01-01')::int4, r.grade_codes"
-    " FROM curation_review r WHERE r.project_id = %s AND r.rubric_id = %s"
-    " AND octet_length(r.grade_codes) = %s"
+    " ((r.submitted_at AT TIME ZONE 'UTC')::date - DATE '1970-01-01')::int4,"
+    " (octet_length(r.grade_codes) IS NOT DISTINCT FROM %(width)s)::int::int2,"
+    " CASE WHEN octet_length(r.grade_codes) = %(width)s THEN r.grade_codes"
+    " ELSE %(filler)s::bytea END"
+    " FROM curation_review r WHERE r.project_id = %(project)s AND r.rubric_id = %(rubric)s"
 )
 JSON_SQL = (
     "SELECT '{\"sample\":' || r.sample_id || ',\"reviewer\":' || r.reviewer_id"
@@ -51,8 +55,9 @@ JSON_SQL = (
 def read_postgres(project: Project, items: list[Item]) -> dict[str, np.ndarray]:
     """Per review row: sample, reviewer, is_model, time_ms, day; `codes`, rows x items (int16)."""
     width = grade_codes_width(items)
-    parts = _read_codes(project, items, width)
-    parts += _read_json(project, items, width)
+    parts, uncoded = _read_codes(project, items, width)
+    if uncoded:
+        parts += _read_json(project, items, width)
     return _assemble(parts, items)
 
 
@@ -65,13 +70,24 @@ CODES_FIELDS = (
     ("is_model", ">i2"),
     ("time_ms", ">i4"),
     ("day", ">i4"),
+    ("coded", ">i2"),
 )
 
 
-def _read_codes(project: Project, items: list[Item], width: int) -> list[dict[str, np.ndarray]]:
+def _read_codes(project: Project, items: list[Item], width: int) -> tuple[list[dict], int]:
+    """The reviews with stored codes, and how many were left for the JSON reader."""
     fields = (*CODES_FIELDS, ("codes", CODE_DTYPE, (len(items),)))
-    parts = []
-    for rows in copy_out_blocks(CODES_SQL, [project.pk, project.rubric_id, width], fields):
+    params = {
+        "width": width,
+        "filler": b"\xff" * width,
+        "project": project.pk,
+        "rubric": project.rubric_id,
+    }
+    parts, uncoded = [], 0
+    for rows in copy_out_blocks(CODES_SQL, params, fields):
+        if not rows["coded"].all():
+            uncoded += int((rows["coded"] == 0).sum())
+            rows = rows[rows["coded"] == 1]
         part = {
             "sample": rows["sample"].astype(np.int64),
             "reviewer": rows["reviewer"].astype(np.int64),
@@ -80,7 +96,7 @@ def _read_codes(project: Project, items: list[Item], width: int) -> list[dict[st
             part[name] = rows[name].astype(np.int32)
         part["codes"] = rows["codes"].astype(np.int16)
         parts.append(part)
-    return parts
+    return parts, uncoded
 
 
 # --- fallback: one line of JSON per review ---------------------------------------------------
