@@ -116,19 +116,29 @@ def _error(pgconn, result) -> Exception:
     return psycopg.DatabaseError(f"binary COPY failed: {message.decode(errors='replace')}")
 
 
-def copy_out_columns(query: str, params: Sequence, fields: Sequence[tuple]) -> dict:
-    """All rows of `query` as one native-endian array per field."""
-    columns: dict[str, list[np.ndarray]] = {f[0]: [] for f in fields}
-    for rows in copy_out_blocks(query, params, fields):
-        for field in fields:
-            columns[field[0]].append(
-                rows[field[0]].astype(rows.dtype[field[0]].base.newbyteorder("="))
-            )
-    return {
-        f[0]: (
-            np.concatenate(columns[f[0]])
-            if columns[f[0]]
-            else np.zeros((0, *(f[2] if len(f) > 2 else ())), np.dtype(f[1]).newbyteorder("="))
-        )
-        for f in fields
-    }
+def fetch_int8_arrays(query: str, params) -> list[np.ndarray]:
+    """The one row of `query`, whose columns are `array_send(array_agg(<bigint>))`, as arrays.
+
+    A million values come back as one message per column instead of a row each: the reading
+    thread then needs no Python per value, which matters when another thread keeps the GIL busy.
+    A column that aggregated no rows (NULL) is an empty array.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(query, params)
+        row = cursor.fetchone()
+    return [_int8_array(value) for value in row]
+
+
+def _int8_array(value) -> np.ndarray:
+    if value is None:
+        return np.zeros(0, dtype=np.int64)
+    data = bytes(value)
+    ndim, has_null, _oid = np.frombuffer(data[:12], dtype=">i4")
+    if ndim == 0:
+        return np.zeros(0, dtype=np.int64)
+    if ndim != 1 or has_null:
+        raise ValueError("array_send: expected a one-dimensional bigint array without NULLs")
+    cells = np.frombuffer(data, dtype=[("len", ">i4"), ("value", ">i8")], offset=20)
+    if not (cells["len"] == 8).all():
+        raise ValueError("array_send: expected bigint elements")
+    return cells["value"].astype(np.int64)

@@ -22,7 +22,7 @@ from django.utils import timezone
 from annotators.models import CohortMembership, Specialty
 from core.audit import audit_record
 from core.errors import Conflict
-from core.pgcopy import copy_out_columns
+from core.pgcopy import fetch_int8_arrays
 
 from ..agreement.consensus import METHODS
 from ..agreement.indexing import dense_unique
@@ -52,13 +52,11 @@ def _attach_specialties(project: Project, dataset: Dataset, sample_ids: np.ndarr
 def _sample_specialties(project: Project, sample_ids: np.ndarray) -> tuple[np.ndarray, list]:
     """Per sample (in `sample_ids` order) the position of its specialty in the returned ids."""
     if connection.vendor == "postgresql":
-        rows = copy_out_columns(
-            "SELECT id::int8, COALESCE(specialty_id, -1)::int8 FROM curation_sample"
-            " WHERE project_id = %s AND specialty_id IS NOT NULL",
+        ids, specialty = fetch_int8_arrays(
+            "SELECT array_send(array_agg(id::int8)), array_send(array_agg(specialty_id::int8))"
+            " FROM curation_sample WHERE project_id = %s AND specialty_id IS NOT NULL",
             [project.pk],
-            (("id", ">i8"), ("specialty", ">i8")),
         )
-        ids, specialty = rows["id"], rows["specialty"]
     else:
         pairs = list(
             Sample.objects.filter(project=project, specialty__isnull=False)

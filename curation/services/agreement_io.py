@@ -19,7 +19,7 @@ import numpy as np
 from django.db import connection
 from django.utils import timezone
 
-from core.pgcopy import copy_out_columns
+from core.pgcopy import fetch_int8_arrays
 
 from ..agreement.report import ConsensusPhase, Item
 from ..grading import VERDICTS
@@ -57,12 +57,11 @@ def stored_digests(project: Project) -> tuple[np.ndarray, np.ndarray] | None:
     """Sample ids (ascending) of the project's stored labels and their digests (PostgreSQL)."""
     if connection.vendor != "postgresql":
         return None
-    stored = copy_out_columns(
-        "SELECT sample_id::int8, digest::int8 FROM curation_consensuslabel WHERE project_id = %s",
+    ids, digests = fetch_int8_arrays(
+        "SELECT array_send(array_agg(sample_id::int8)), array_send(array_agg(digest::int8))"
+        " FROM curation_consensuslabel WHERE project_id = %s",
         [project.pk],
-        (("sample_id", ">i8"), ("digest", ">i8")),
     )
-    ids, digests = stored["sample_id"], stored["digest"]
     order = np.argsort(ids, kind="stable")
     return ids[order], digests[order]
 
@@ -71,12 +70,11 @@ def _samples_to_decide(project: Project) -> np.ndarray:
     """Ids of the samples `samples_settle` will settle or queue (none on most runs)."""
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")  # see samples_settle
-        cursor.execute(
-            "SELECT COALESCE(array_agg(id), '{}') FROM curation_sample"
+        (ids,) = fetch_int8_arrays(
+            "SELECT array_send(array_agg(id::int8)) FROM curation_sample"
             " WHERE project_id = %s AND status = 'complete' AND NOT quarantined",
             [project.pk],
         )
-        ids = np.asarray(cursor.fetchone()[0], dtype=np.int64)
         cursor.execute("SET LOCAL enable_seqscan = on")
     return ids
 

@@ -7,7 +7,7 @@ import psycopg
 import pytest
 from django.db import connection, transaction
 
-from core.pgcopy import copy_out_blocks, copy_out_columns
+from core.pgcopy import copy_out_blocks, fetch_int8_arrays
 
 pytestmark = pytest.mark.django_db
 FIELDS = (("n", ">i8"), ("half", ">i4"), ("code", "<i2", (2,)))
@@ -15,6 +15,16 @@ QUERY = (
     "SELECT g::int8, (g / 2)::int4, int2send((g %% 1000)::int2) || int2send((-g %% 1000)::int2)"
     " FROM generate_series(1, %s) g"
 )
+
+
+def copy_out_columns(query: str, params, fields) -> dict:
+    blocks = list(copy_out_blocks(query, params, fields, block_bytes=256 * 1024))
+    return {
+        f[0]: np.concatenate([b[f[0]] for b in blocks]).astype(np.dtype(f[1]).newbyteorder("="))
+        if blocks
+        else np.zeros((0, *(f[2] if len(f) > 2 else ())), np.dtype(f[1]).newbyteorder("="))
+        for f in fields
+    }
 
 
 def _usable() -> bool:
@@ -59,3 +69,24 @@ def test_a_reader_that_stops_early_leaves_the_connection_usable():
     assert first["n"][0] == 1
     blocks.close()
     assert _usable()
+
+
+def test_aggregated_bigint_arrays_come_back_whole_or_empty():
+    values, doubled = fetch_int8_arrays(
+        "SELECT array_send(array_agg(g::int8)), array_send(array_agg((2 * g)::int8))"
+        " FROM generate_series(-5, 100000) g",
+        [],
+    )
+    assert values.tolist() == list(range(-5, 100_001))
+    assert doubled[-1] == 200_000
+    (nothing,) = fetch_int8_arrays(
+        "SELECT array_send(array_agg(g::int8)) FROM generate_series(1, 0) g", []
+    )
+    assert nothing.dtype == np.int64 and len(nothing) == 0
+
+
+def test_an_aggregated_array_with_nulls_is_refused():
+    with pytest.raises(ValueError, match="NULL"):
+        fetch_int8_arrays(
+            "SELECT array_send(array_agg(NULLIF(g, 3)::int8)) FROM generate_series(1, 5) g", []
+        )
