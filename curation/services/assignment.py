@@ -7,8 +7,10 @@ Correctness rests on the database, not on counting:
   count decides; the CHECK constraint `slots_open >= 0` backs it. READ COMMITTED can therefore
   never hand out more than k leases and reviews per sample, whatever the interleaving.
 - `Assignment` is unique per (sample, reviewer), so one physician in two tabs can never hold the
-  same sample twice; the physician's own row is locked for the length of a pull, so two tabs get
-  the same live lease instead of two.
+  same sample twice; on the general path the physician's own row is locked for the length of a
+  pull, so two tabs get the same live lease instead of two. The one-statement fast path
+  (`assignment_fast.py`) takes no such lock: two tabs pulling at the same instant may each get
+  a lease, on different samples.
 - On PostgreSQL the pick is `FOR UPDATE SKIP LOCKED`, so concurrent pickers spread over the queue
   instead of queueing behind one row. On SQLite (the demo) writers are serialised by the database
   and the same conditional decrement keeps the result correct.
