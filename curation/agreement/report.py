@@ -407,7 +407,7 @@ def build_consensus(ds: Dataset, *, workers: int = 1) -> ConsensusPhase:
     values = np.stack([c.values for c in consensuses], axis=1)
     confidence = np.stack([c.confidence for c in consensuses], axis=1)
     # The stacked copies are what the rest uses; keep only each item's Dawid-Skene estimate.
-    consensuses = [Consensus(c.values[:0], c.confidence[:0], c.ds) for c in consensuses]
+    consensuses = [Consensus(np.zeros(0, c.values.dtype), np.zeros(0), c.ds) for c in consensuses]
     reviews = np.bincount(ds.sample[physician], minlength=ds.n_samples)
     verdict_col = next((i for i, it in enumerate(ds.items) if it.kind == "verdict"), None)
     verdict_values = (
