@@ -47,7 +47,7 @@ def copy_out_blocks(
     row = row_dtype(fields)
     pending = bytearray()
     header = True
-    for chunk in _copy_chunks(query, params):
+    for chunk in _copy_chunks(query, params, block_bytes):
         pending += chunk
         if header and len(pending) >= HEADER:
             if pending[:11] != SIGNATURE:
@@ -68,8 +68,8 @@ def copy_out_blocks(
         yield rows
 
 
-def _copy_chunks(query: str, params) -> Iterator[bytes]:
-    """The CopyData messages of a binary COPY of `query`, about 32 MB joined at a time.
+def _copy_chunks(query: str, params, block_bytes: int) -> Iterator[bytearray]:
+    """The CopyData messages of a binary COPY of `query`, about `block_bytes` joined at a time.
 
     PostgreSQL sends one message per row; psycopg's `Copy` iterator spends a few microseconds of
     Python on each, so millions of rows are read from libpq directly (the connection is idle
@@ -85,20 +85,19 @@ def _copy_chunks(query: str, params) -> Iterator[bytes]:
     if result.status != pq.ExecStatus.COPY_OUT:
         raise _error(pgconn, result)
     get = pgconn.get_copy_data
-    joined: list = []
-    size = length = 0
+    buffer = bytearray()
+    length = 0
     try:
         while True:
             length, data = get(0)
             if length < 0:
                 break
-            joined.append(data)
-            size += length
-            if size >= BLOCK_BYTES:
-                yield b"".join(joined)
-                joined, size = [], 0
-        if joined:
-            yield b"".join(joined)
+            buffer += data  # copied at once: holding libpq's buffers is several times slower
+            if len(buffer) >= block_bytes:
+                yield buffer
+                buffer = bytearray()
+        if buffer:
+            yield buffer
     finally:
         while length >= 0:  # abandoned midway: drain, so the connection is usable again
             length, _ = get(0)
