@@ -23,13 +23,18 @@ CODE_DTYPE = np.dtype("<i2")
 MISSING = -1
 
 
-def rubric_items(rubric_id: int) -> list[Item]:
-    """The graded items of a rubric version, in code order: its criteria, then the verdict."""
+def rubric_items(rubric_id: int, criteria=None) -> list[Item]:
+    """The graded items of a rubric version, in code order: its criteria, then the verdict.
+
+    `criteria` are the rubric's criteria when the caller has already read them.
+    """
     from .models import Criterion
 
+    if criteria is None:
+        criteria = Criterion.objects.filter(rubric_id=rubric_id)
     items = [
         Item(c.key, c.label, c.kind, c.categories(), c.axis)
-        for c in Criterion.objects.filter(rubric_id=rubric_id).order_by("position")
+        for c in sorted(criteria, key=lambda c: c.position)
     ]
     items.append(Item("verdict", "Verdict", "verdict", list(VERDICTS)))
     return items

@@ -145,13 +145,14 @@ class Review(models.Model):
     def __str__(self) -> str:
         return f"{self.sample} by {self.reviewer} ({self.verdict})"
 
-    def save(self, *args, **kwargs):
+    def save(self, *args, criteria=None, **kwargs):
+        """Saves, storing the grades' codes too; `criteria` spares reading the rubric again."""
         update_fields = kwargs.get("update_fields")
         if update_fields is None or {"grades", "verdict"} & set(update_fields):
             from ..grade_codes import grade_codes_encode, rubric_items
 
             self.grade_codes = grade_codes_encode(
-                rubric_items(self.rubric_id), self.grades, self.verdict
+                rubric_items(self.rubric_id, criteria), self.grades, self.verdict
             )
             if update_fields is not None:
                 kwargs["update_fields"] = {*update_fields, "grade_codes"}

@@ -36,7 +36,7 @@ def _clean_flags(flags) -> list:
 def _validated(
     *, sample: Sample, grades, verdict, corrected_answer, rationale, flags, line=None, file=None
 ) -> dict[str, Any]:
-    criteria = list(sample.project.rubric.criteria.all())
+    criteria = _criteria(sample)
     clean = review_validate(
         criteria=criteria,
         grades=grades,
@@ -48,6 +48,15 @@ def _validated(
     )
     clean["flags"] = _clean_flags(flags)
     return clean
+
+
+def _criteria(sample: Sample) -> list:
+    """The criteria of the sample's rubric, read once per sample object (validate, then save)."""
+    cached = sample.__dict__.get("_rubric_criteria")
+    if cached is None or cached[0] != sample.project.rubric_id:
+        cached = (sample.project.rubric_id, list(sample.project.rubric.criteria.all()))
+        sample.__dict__["_rubric_criteria"] = cached
+    return cached[1]
 
 
 def _content(review: Review) -> dict[str, Any]:
@@ -76,7 +85,7 @@ def _first_version(
     *, sample: Sample, reviewer_id: int, lease: Assignment | None, clean: dict, **fields
 ) -> tuple[Review, ReviewRevision]:
     """A new review of `sample` and its revision 1, whichever door it came through."""
-    review = Review.objects.create(
+    review = Review(
         project=sample.project,
         sample=sample,
         reviewer_id=reviewer_id,
@@ -87,6 +96,7 @@ def _first_version(
         **fields,
         **clean,
     )
+    review.save(force_insert=True, criteria=_criteria(sample))
     return review, _write_revision(review)
 
 
@@ -222,12 +232,15 @@ def review_submit(
     return review
 
 
-def _amend(*, review: Review, clean: dict[str, Any], actor) -> Review:
+def _amend(*, review: Review, sample: Sample, clean: dict[str, Any], actor) -> Review:
     before = _audit_after(review)
     for name, value in clean.items():
         setattr(review, name, value)
     review.revision += 1
-    review.save(update_fields=[*CONTENT_FIELDS, "revision", "updated_at"])
+    criteria = (
+        _criteria(review.sample) if review.rubric_id == review.sample.project.rubric_id else None
+    )
+    review.save(update_fields=[*CONTENT_FIELDS, "revision", "updated_at"], criteria=criteria)
     _write_revision(review)
     audit_record(
         actor=actor,
@@ -277,7 +290,7 @@ def review_amend(
     )
     if _content(locked) == clean:
         return locked
-    return _amend(review=locked, clean=clean, actor=user)
+    return _amend(review=locked, sample=locked.sample, clean=clean, actor=user)
 
 
 @transaction.atomic
@@ -339,7 +352,8 @@ def review_record(
                 line=line,
                 file=file,
             )
-        return _amend(review=existing, clean=clean, actor=actor or reviewer), "amended"
+        amended = _amend(review=existing, sample=sample, clean=clean, actor=actor or reviewer)
+        return amended, "amended"
 
     now = timezone.now()
     lease = (

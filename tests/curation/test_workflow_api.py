@@ -511,3 +511,17 @@ def test_a_malformed_idempotency_key_header_is_a_400_naming_it(cardiologist, pro
     assert response.status_code == 400, response.content
     assert "Idempotency-Key" in response.json()
     assert not Review.objects.filter(assignment=lease).exists()
+
+
+def test_submit_reads_the_rubric_once_for_validation_and_the_stored_codes(cardiologist, project):
+    samples(project, 1)
+    client = client_for(cardiologist)
+    lease = client.post(f"/api/projects/{project.slug}/next/").json()
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.post(
+            f"/api/assignments/{lease['id']}/submit/", submit_body(), format="json"
+        )
+    assert response.status_code == 201
+    criteria_reads = [q for q in ctx.captured_queries if 'FROM "curation_criterion"' in q["sql"]]
+    assert len(criteria_reads) == 1
+    assert Review.objects.get().grade_codes is not None
