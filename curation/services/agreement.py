@@ -13,6 +13,7 @@ import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 import numpy as np
 from django.conf import settings
@@ -231,23 +232,23 @@ def agreement_compute(
                 # The report's statistics need no database either: they run while PostgreSQL
                 # stores the consensus and settles samples on the other core.
                 figures = pool.submit(build_report, dataset, phase, workers=max(1, workers - 1))
-                return _finish(
-                    project,
-                    report,
-                    items,
-                    dataset,
-                    phase,
-                    figures,
-                    sample_ids,
-                    reviewer_ids,
-                    started,
-                    actor,
-                    laps,
-                    stored,
-                )
+                run = _Run(project, report, actor, items, started, laps)
+                return _finish(run, dataset, phase, figures, sample_ids, reviewer_ids, stored)
         except Exception as exc:
             _mark_failed(report, exc)
             raise
+
+
+@dataclass(frozen=True)
+class _Run:
+    """What one run of the job is: its project, report and requester, items and clock."""
+
+    project: Project
+    report: AgreementReport
+    actor: object
+    items: list[Item]
+    started: float
+    laps: _Laps
 
 
 class _Laps:
@@ -274,21 +275,9 @@ def _workers() -> int:
     return max(1, int(getattr(settings, "AGREEMENT_WORKERS", None) or 1))
 
 
-def _finish(
-    project,
-    report,
-    items,
-    dataset,
-    phase,
-    figures,
-    sample_ids,
-    reviewer_ids,
-    started,
-    actor,
-    laps,
-    stored,
-):
+def _finish(run: _Run, dataset, phase, figures, sample_ids, reviewer_ids, stored):
     """Store consensus, settle, and (once the report's statistics are in) the report: one commit."""
+    project, report, items, laps, actor = run.project, run.report, run.items, run.laps, run.actor
     reviews = int((~dataset.is_model).sum())
     inputs = {
         "reviews": reviews,
@@ -329,7 +318,7 @@ def _finish(
         AgreementReport.objects.filter(pk=report.pk).update(
             status="done",
             finished_at=now,
-            duration_ms=int((time.monotonic() - started) * 1000),
+            duration_ms=int((time.monotonic() - run.started) * 1000),
             inputs=inputs,
             figures=outcome.figures,
             physicians=outcome.physicians,
