@@ -67,9 +67,13 @@ def stored_digests(project: Project) -> tuple[np.ndarray, np.ndarray] | None:
 
 
 def _samples_to_decide(project: Project) -> np.ndarray:
-    """Ids of the samples `samples_settle` will settle or queue (none on most runs)."""
+    """Ids of the samples `samples_settle` will settle or queue (none on most runs).
+
+    An index probe. The statistics still count the samples a run has just settled as complete,
+    so the planner would scan the table; the probe alone runs with sequential scans off.
+    """
     with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL enable_seqscan = off")  # see samples_settle
+        cursor.execute("SET LOCAL enable_seqscan = off")
         (ids,) = fetch_int8_arrays(
             "SELECT array_send(array_agg(id::int8)) FROM curation_sample"
             " WHERE project_id = %s AND status = 'complete' AND NOT quarantined",
@@ -351,20 +355,9 @@ def samples_settle(*, project: Project) -> tuple[int, int]:
     }
     if connection.vendor != "postgresql":
         return _settle_portable(project, threshold, now)
+    if not len(_samples_to_decide(project)):  # most re-runs: nothing complete
+        return 0, 0
     with connection.cursor() as cursor:
-        # Most re-runs find nothing complete: an index probe, not a join over every label. The
-        # statistics still count the samples a run has just settled as complete, so the planner
-        # would scan the table; the probe alone runs with sequential scans off.
-        cursor.execute("SET LOCAL enable_seqscan = off")
-        cursor.execute(
-            "SELECT EXISTS (SELECT 1 FROM curation_sample WHERE project_id = %s "
-            "AND status = 'complete' AND NOT quarantined)",
-            [project.pk],
-        )
-        anything = cursor.fetchone()[0]
-        cursor.execute("SET LOCAL enable_seqscan = on")
-        if not anything:
-            return 0, 0
         cursor.execute(SETTLE_SQL, params)
         settled, queued = cursor.fetchone()
     return int(settled), int(queued)
