@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 from core.tokens import api_token_create
 from curation.models import Review, Sample
 from curation.services.assignment import assignment_next
-from curation.services.reviews import review_submit
 from exports.models import Export
 from exports.services import export_build, export_create
+from tests.curation.workflow_helpers import disputed_sample
 from tests.factories import (
     CohortFactory,
     PhysicianFactory,
@@ -50,18 +50,7 @@ def build_world() -> dict[str, Caller]:
     join(cohort, peer)
     join(cohort, lead, role="lead")
 
-    disputed = SampleFactory(project=project, external_id="disputed")
-    for person, verdict in ((physician, "accept"), (peer, "reject")):
-        lease = assignment_next(user=person.user, project=project)
-        assert lease is not None and lease.sample_id == disputed.pk
-        review_submit(
-            assignment=lease,
-            user=person.user,
-            grades=GRADES,
-            verdict=verdict,
-            rationale="" if verdict == "accept" else "Unsafe advice.",
-        )
-    Sample.objects.filter(pk=disputed.pk).update(status=Sample.Status.ADJUDICATION)
+    disputed = disputed_sample(project, physician, peer, GRADES)
     SampleFactory(project=project, external_id="open-1")
     live = assignment_next(user=physician.user, project=project)
     assert live is not None

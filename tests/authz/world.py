@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from django.test import Client
 from django.utils import timezone
 
-from curation.models import Assignment, Review, Sample
+from curation.models import Assignment, Review
 from curation.services.assignment import assignment_next
-from curation.services.reviews import review_submit
 from exports.models import Export
 from exports.services import pipeline_token_create
+from tests.curation.workflow_helpers import disputed_sample
 from tests.factories import (
     CohortFactory,
     PhysicianFactory,
@@ -88,18 +88,7 @@ def build_world() -> World:
     superuser = UserFactory(username="root@authz.test", is_staff=True, is_superuser=True)
 
     # A sample both physicians reviewed and that waits for a lead's decision.
-    disputed = SampleFactory(project=project, external_id="disputed")
-    for physician, verdict in ((reviewer, "accept"), (peer, "reject")):
-        lease = assignment_next(user=physician.user, project=project)
-        assert lease is not None and lease.sample_id == disputed.pk
-        review_submit(
-            assignment=lease,
-            user=physician.user,
-            grades=GRADES,
-            verdict=verdict,
-            rationale="" if verdict == "accept" else "Unsafe advice.",
-        )
-    Sample.objects.filter(pk=disputed.pk).update(status=Sample.Status.ADJUDICATION)
+    disputed = disputed_sample(project, reviewer, peer, GRADES)
     SampleFactory(project=project, external_id="open-1")
     lease = assignment_next(user=reviewer.user, project=project)
     review = Review.objects.get(reviewer=reviewer.user, sample=disputed)
