@@ -108,3 +108,19 @@ def project(db, cohort):
 @pytest.fixture
 def committed_db(committed):
     """The same as `committed`."""
+
+
+@pytest.fixture
+def storage_root(settings, tmp_path):
+    """Files the code under test stores (exports) go to a folder of the test's own."""
+    root = tmp_path / "storage"
+    root.mkdir()
+    settings.STORAGE_ROOT = root
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(root)},
+        },
+    }
+    return root

@@ -11,18 +11,9 @@ OPERATIONS: set[tuple[str, str]] = set()
 
 
 @pytest.fixture(autouse=True)
-def storage_root(settings, tmp_path):
-    root = tmp_path / "storage"
-    root.mkdir()
-    settings.STORAGE_ROOT = root
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(root)},
-        },
-    }
-    return root
+def _own_storage(storage_root):
+    """Exports built while fuzzing go to a folder of their own."""
+    return storage_root
 
 
 def pytest_terminal_summary(terminalreporter):

@@ -127,19 +127,9 @@ def curated(project, cardiologist, second_cardiologist, lead, neurologist, model
 
 
 @pytest.fixture(autouse=True)
-def storage_root(settings, tmp_path):
+def _own_storage(storage_root):
     """Each test writes exports into a folder of its own."""
-    root = tmp_path / "storage"
-    root.mkdir()
-    settings.STORAGE_ROOT = root
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(root)},
-        },
-    }
-    return root
+    return storage_root
 
 
 def now():
