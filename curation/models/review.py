@@ -34,9 +34,16 @@ class Assignment(models.Model):
         EXPIRED = "expired", "Expired"
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="assignments")
-    sample = models.ForeignKey(Sample, on_delete=models.CASCADE, related_name="assignments")
+    # Looked up through `assignment_once` (sample, reviewer) and the reviewer's composite
+    # indexes; a single-column index of each would only slow every lease.
+    sample = models.ForeignKey(
+        Sample, on_delete=models.CASCADE, related_name="assignments", db_index=False
+    )
     reviewer = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="assignments"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="assignments",
+        db_index=False,
     )
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.LEASED)
     served_at = models.DateTimeField()
@@ -85,10 +92,16 @@ class Review(models.Model):
         IMPORT = "import", "Import"
         LABEL_STUDIO = "labelstudio", "Label Studio"
 
-    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="reviews")
-    sample = models.ForeignKey(Sample, on_delete=models.CASCADE, related_name="reviews")
+    # Each is the leading column of a composite index below (by time, once per sample), so
+    # none needs a single-column index of its own.
+    project = models.ForeignKey(
+        Project, on_delete=models.CASCADE, related_name="reviews", db_index=False
+    )
+    sample = models.ForeignKey(
+        Sample, on_delete=models.CASCADE, related_name="reviews", db_index=False
+    )
     reviewer = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="reviews"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="reviews", db_index=False
     )
     assignment = models.OneToOneField(
         Assignment, null=True, blank=True, on_delete=models.SET_NULL, related_name="review"
