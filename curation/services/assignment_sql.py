@@ -9,7 +9,6 @@ from __future__ import annotations
 import functools
 
 from django.contrib.auth import get_user_model
-from django.db import DEFAULT_DB_ALIAS, connections
 
 from annotators.models import Cohort, CohortMembership, Physician, Specialty
 from core.models import AuditEvent
@@ -160,7 +159,8 @@ WITH who AS (
 ), taken AS (
     UPDATE {sample} s SET slots_open = s.slots_open - 1, updated_at = %(now)s
     FROM pick WHERE s.id = pick.id AND s.slots_open > 0
-    RETURNING s.id
+    RETURNING s.id, s.project_id, s.external_id, s.messages, s.reasoning, s.answer, s.images,
+              s.specialty_id
 ), lease AS (
     INSERT INTO {assignment}
         (project_id, sample_id, reviewer_id, status, served_at, expires_at, skip_reason,
@@ -179,12 +179,13 @@ WITH who AS (
 )
 SELECT lease.id, s.id, s.project_id, s.external_id, s.messages, s.reasoning, s.answer, s.images,
        s.specialty_id, sp.code, sp.name
-FROM lease JOIN {sample} s ON s.id = lease.sample_id
+FROM lease JOIN taken s ON s.id = lease.sample_id
 LEFT JOIN {specialty_table} sp ON sp.id = s.specialty_id
 """
 
-# What the fast path reads of the leased sample (in the model's field order) and its specialty,
-# so the answer to a pull is built without another query.
+# What the fast path reads of the leased sample (in the model's field order, as the slot-taking
+# UPDATE returns it) and its specialty, so the answer to a pull is built without another query
+# or a second visit to the sample row.
 FAST_SAMPLE_FIELDS = (
     "id",
     "project_id",
@@ -232,38 +233,3 @@ WITH expired AS (
 )
 SELECT id, sample_id, reviewer_id FROM expired
 """
-
-
-def fetchone_prepared(sql: str, params: dict) -> tuple | None:
-    """Run a hot statement as a server-side prepared statement and return its first row.
-
-    Django binds parameters client-side and never prepares, so PostgreSQL would plan the pull's
-    multi-CTE statement afresh on every call; planning costs more than running it. Prepared
-    once per connection (connections persist), it is only executed afterwards. The settings
-    allow this (`prepared_statements` in config/settings/base.py); where they do not, the
-    statement simply runs unprepared. The cursor is wrapped like any Django cursor: errors
-    become Django's, and debug query capture sees it.
-    """
-    db = connections[DEFAULT_DB_ALIAS]  # resolved once: each proxy lookup costs
-    db.close_if_health_check_failed()
-    db.ensure_connection()
-    db.validate_thread_sharing()
-    with db.wrap_database_errors:
-        raw = _prepared_cursor_class()(db.connection)
-    wrap = db.make_debug_cursor if db.queries_logged else db.make_cursor
-    with wrap(raw) as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchone()
-
-
-@functools.cache
-def _prepared_cursor_class():
-    from django.db.backends.postgresql.base import ServerBindingCursor
-
-    class PreparedCursor(ServerBindingCursor):
-        """Server-side binding, and every statement prepared (`prepare=True`)."""
-
-        def execute(self, query, params=None, **kwargs):
-            return super().execute(query, params, prepare=True, **kwargs)
-
-    return PreparedCursor
