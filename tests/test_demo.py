@@ -61,6 +61,48 @@ def demo(tmp_path):
         os.killpg(proc.pid, signal.SIGKILL)
 
 
+def _grade(criterion: dict):
+    if criterion["kind"] in ("binary", "points"):
+        return True
+    if criterion["kind"] == "nominal":
+        return criterion["choices"][0]
+    return criterion["max_value"] if criterion["max_value"] is not None else 1
+
+
+def _review_one(url: str, email: str) -> bool:
+    """Sign in as `email`, pull the next sample of their first project and submit a review of
+    it; True if one was reviewed, False if nothing was left for them."""
+    session = requests.Session()
+    session.get(f"{url}/accounts/login/", timeout=10)
+    signed_in = session.post(
+        f"{url}/accounts/login/",
+        data={"username": email, "password": PASSWORD},
+        headers={"X-CSRFToken": session.cookies["csrftoken"], "Referer": f"{url}/"},
+        timeout=10,
+    )
+    assert signed_in.status_code == 200, signed_in.text[:500]
+    headers = {"X-CSRFToken": session.cookies["csrftoken"], "Referer": f"{url}/"}
+    for project in session.get(f"{url}/api/projects/", timeout=10).json()["results"]:
+        pulled = session.post(f"{url}/api/projects/{project['slug']}/next/", headers=headers)
+        if pulled.status_code == 204:
+            continue
+        assert pulled.status_code in (200, 201), pulled.text[:500]
+        lease = pulled.json()
+        rubric = session.get(f"{url}/api/projects/{project['slug']}/", timeout=10).json()
+        grades = {c["key"]: _grade(c) for c in rubric["rubric"]["criteria"]}
+        submitted = session.post(
+            f"{url}/api/assignments/{lease['id']}/submit/",
+            json={"grades": grades, "verdict": "accept"},
+            headers=headers,
+            timeout=10,
+        )
+        assert submitted.status_code == 201, submitted.text[:500]
+        review = submitted.json()
+        assert review["verdict"] == "accept" and review["sample"]["id"] == lease["sample"]["id"]
+        return True
+    return False
+
+
 def test_demo_serves_the_seeded_site_and_stops_both_processes_on_ctrl_c(demo, tmp_path):
     proc, url, lines = demo
     output = "".join(lines)
@@ -87,6 +129,10 @@ def test_demo_serves_the_seeded_site_and_stops_both_processes_on_ctrl_c(demo, tm
     assert signed_in.status_code == 200
     assert "Site administration" in signed_in.text
     assert "Health answers review" in session.get(f"{url}/admin/curation/project/").text
+
+    # A physician pulls and submits through the API on SQLite, the demo's database.
+    physicians = [e for e in re.findall(r"\S+@rounds\.demo", output) if e != "admin@rounds.demo"]
+    assert any(_review_one(url, email) for email in physicians)
 
     proc.send_signal(signal.SIGINT)
 

@@ -15,9 +15,10 @@ from django.db import DEFAULT_DB_ALIAS
 from django.utils import timezone
 
 from annotators.models import Specialty
+from core.hotsql import fetchone_prepared
 
 from ..models import Assignment, Project, Sample
-from .assignment_sql import FAST_SAMPLE_FIELDS, FAST_SPECIALTY_FIELDS, fast_sql, fetchone_prepared
+from .assignment_sql import FAST_SAMPLE_FIELDS, FAST_SPECIALTY_FIELDS, fast_sql
 
 _JSON_FIELDS = [
     (i, Sample._meta.get_field(name))

@@ -1,0 +1,99 @@
+"""Hot statements, hand-written: run prepared, and read a row of several models at once.
+
+The reviewer workflow asks a few statements on every request. Built through the ORM, compiling
+each cost more than PostgreSQL took to run it, and PostgreSQL planned each afresh. Here a
+statement is written once, prepared once per connection, and its row is split back into model
+instances, with each field's own conversions applied, so callers get ordinary objects.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.models import Model
+
+
+def fetchone_prepared(sql: str, params: dict) -> tuple | None:
+    """Run a hot statement as a server-side prepared statement and return its first row.
+
+    Django binds parameters client-side and never prepares, so PostgreSQL would plan the pull's
+    multi-CTE statement afresh on every call; planning costs more than running it. Prepared
+    once per connection (connections persist), it is only executed afterwards. The settings
+    allow this (`prepared_statements` in config/settings/base.py); where they do not, the
+    statement simply runs unprepared. The cursor is wrapped like any Django cursor: errors
+    become Django's, and debug query capture sees it.
+    """
+    db = connections[DEFAULT_DB_ALIAS]  # resolved once: each proxy lookup costs
+    db.close_if_health_check_failed()
+    db.ensure_connection()
+    db.validate_thread_sharing()
+    with db.wrap_database_errors:
+        raw = _prepared_cursor_class()(db.connection)
+    wrap = db.make_debug_cursor if db.queries_logged else db.make_cursor
+    with wrap(raw) as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()
+
+
+@functools.cache
+def _prepared_cursor_class():
+    from django.db.backends.postgresql.base import ServerBindingCursor
+
+    class PreparedCursor(ServerBindingCursor):
+        """Server-side binding, and every statement prepared (`prepare=True`)."""
+
+        def execute(self, query, params=None, **kwargs):
+            return super().execute(query, params, prepare=True, **kwargs)
+
+    return PreparedCursor
+
+
+def fetchone_hot(sql: str, params: dict) -> tuple | None:
+    """`fetchone_prepared` on PostgreSQL; an ordinary query elsewhere (the SQLite demo)."""
+    db = connections[DEFAULT_DB_ALIAS]
+    if db.vendor == "postgresql":
+        return fetchone_prepared(sql, params)
+    with db.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()
+
+
+def columns(alias: str, model: type[Model]) -> str:
+    """The select list of every concrete column of `model`, in field order, under `alias`."""
+    return ", ".join(f"{alias}.{field.column}" for field in model._meta.concrete_fields)
+
+
+@functools.cache
+def _loaders(model: type[Model], alias: str) -> tuple:
+    """(attnames, [(index, converters)]) to build `model` from its columns on database `alias`."""
+    db = connections[alias]
+    fields = model._meta.concrete_fields
+    converting = []
+    for i, field in enumerate(fields):
+        convert = db.ops.get_db_converters(field.get_col(model._meta.db_table))
+        convert += field.get_db_converters(db)
+        if convert:
+            converting.append((i, convert))
+    return [field.attname for field in fields], converting
+
+
+def instances(row: Sequence, models: Sequence[type[Model]]) -> list[Model | None]:
+    """Split `row` (the `columns` of each model in turn) into instances; a model whose primary
+    key came back NULL (an outer join that found nothing) gives None."""
+    db = connections[DEFAULT_DB_ALIAS]
+    out: list[Model | None] = []
+    start = 0
+    for model in models:
+        names, converting = _loaders(model, db.alias)
+        values = list(row[start : start + len(names)])
+        start += len(names)
+        if values[names.index(model._meta.pk.attname)] is None:
+            out.append(None)
+            continue
+        for i, convert in converting:
+            for converter in convert:
+                values[i] = converter(values[i], None, db)
+        out.append(model.from_db(db.alias, names, values))
+    return out
