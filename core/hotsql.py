@@ -66,10 +66,14 @@ def columns(alias: str, model: type[Model]) -> str:
 
 
 @functools.cache
-def _loaders(model: type[Model], alias: str) -> tuple:
-    """(attnames, [(index, converters)]) to build `model` from its columns on database `alias`."""
+def _loaders(model: type[Model], names: tuple[str, ...] | None, alias: str) -> tuple:
+    """(attnames, [(index, converters)]) to build `model` from the columns of its fields `names`
+    (every concrete field when None) on database `alias`."""
     db = connections[alias]
-    fields = model._meta.concrete_fields
+    if names is None:
+        fields = model._meta.concrete_fields
+    else:
+        fields = [model._meta.get_field(name) for name in names]
     converting = []
     for i, field in enumerate(fields):
         convert = db.ops.get_db_converters(field.get_col(model._meta.db_table))
@@ -79,21 +83,26 @@ def _loaders(model: type[Model], alias: str) -> tuple:
     return [field.attname for field in fields], converting
 
 
-def instances(row: Sequence, models: Sequence[type[Model]]) -> list[Model | None]:
-    """Split `row` (the `columns` of each model in turn) into instances; a model whose primary
-    key came back NULL (an outer join that found nothing) gives None."""
+Part = type[Model] | tuple[type[Model], tuple[str, ...]]
+
+
+def instances(row: Sequence, parts: Sequence[Part]) -> list[Model | None]:
+    """Split `row` into instances: each part is a model whose `columns` come next in the row, or
+    (model, field names) for just those fields, in that order (the rest load on access). A part
+    whose primary key came back NULL (an outer join that found nothing) gives None."""
     db = connections[DEFAULT_DB_ALIAS]
     out: list[Model | None] = []
     start = 0
-    for model in models:
-        names, converting = _loaders(model, db.alias)
-        values = list(row[start : start + len(names)])
-        start += len(names)
-        if values[names.index(model._meta.pk.attname)] is None:
+    for part in parts:
+        model, names = part if isinstance(part, tuple) else (part, None)
+        attnames, converting = _loaders(model, names, db.alias)
+        values = list(row[start : start + len(attnames)])
+        start += len(attnames)
+        if values[attnames.index(model._meta.pk.attname)] is None:
             out.append(None)
             continue
         for i, convert in converting:
             for converter in convert:
                 values[i] = converter(values[i], None, db)
-        out.append(model.from_db(db.alias, names, values))
+        out.append(model.from_db(db.alias, attnames, values))
     return out

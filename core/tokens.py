@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from .audit import audit_record
+from .hotsql import columns, fetchone_hot, instances
 from .models import ApiToken
 
 PREFIX = "rnd_"
@@ -43,16 +44,19 @@ def api_token_revoke(*, token: ApiToken, actor) -> None:
 LAST_USED_EVERY = timedelta(minutes=5)
 
 LOOKUP = """
-SELECT u.*, t.id AS token_pk, t.name AS token_name, t.prefix AS token_prefix,
-       t.created_at AS token_created_at, t.last_used_at AS token_last_used_at
-FROM {token} t JOIN {user} u ON u.id = t.user_id
-WHERE t.key_hash = %s AND t.revoked_at IS NULL AND u.is_active
+SELECT {columns} FROM {token} t JOIN {user} u ON u.id = t.user_id
+WHERE t.key_hash = %(hash)s AND t.revoked_at IS NULL AND u.is_active
 """
 
 
 @functools.cache
 def _lookup_sql() -> str:
-    return LOOKUP.format(token=ApiToken._meta.db_table, user=get_user_model()._meta.db_table)
+    user_model = get_user_model()
+    return LOOKUP.format(
+        columns=f"{columns('t', ApiToken)}, {columns('u', user_model)}",
+        token=ApiToken._meta.db_table,
+        user=user_model._meta.db_table,
+    )
 
 
 def api_token_lookup(key: str) -> ApiToken | None:
@@ -62,22 +66,11 @@ def api_token_lookup(key: str) -> ApiToken | None:
     cost more than running it."""
     if not key.startswith(PREFIX):
         return None
-    key_hash = hash_key(key)
-    found = list(get_user_model().objects.raw(_lookup_sql(), [key_hash]))
-    if not found:
+    row = fetchone_hot(_lookup_sql(), {"hash": hash_key(key)})
+    if row is None:
         return None
-    user = found[0]
-    token = ApiToken(
-        pk=user.token_pk,
-        user=user,
-        name=user.token_name,
-        prefix=user.token_prefix,
-        key_hash=key_hash,
-        created_at=user.token_created_at,
-        last_used_at=user.token_last_used_at,
-    )
-    token._state.adding = False
-    token._state.db = user._state.db
+    token, user = instances(row, (ApiToken, get_user_model()))
+    ApiToken.user.field.set_cached_value(token, user)
     now = timezone.now()
     if token.last_used_at is None or now - token.last_used_at > LAST_USED_EVERY:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)

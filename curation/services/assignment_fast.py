@@ -15,16 +15,10 @@ from django.db import DEFAULT_DB_ALIAS
 from django.utils import timezone
 
 from annotators.models import Specialty
-from core.hotsql import fetchone_prepared
+from core.hotsql import fetchone_prepared, instances
 
 from ..models import Assignment, Project, Sample
 from .assignment_sql import FAST_SAMPLE_FIELDS, FAST_SPECIALTY_FIELDS, fast_sql
-
-_JSON_FIELDS = [
-    (i, Sample._meta.get_field(name))
-    for i, name in enumerate(FAST_SAMPLE_FIELDS)
-    if Sample._meta.get_field(name).get_internal_type() == "JSONField"
-]
 
 
 def next_fast(*, user, project: Project) -> Assignment | None:
@@ -64,17 +58,9 @@ def next_fast(*, user, project: Project) -> Assignment | None:
 
 def _sample(values: tuple, *, project: Project) -> Sample:
     """The leased sample with the payload columns loaded (any other field loads on access)."""
-    sample_values = list(values[: len(FAST_SAMPLE_FIELDS)])
-    for i, field in _JSON_FIELDS:
-        sample_values[i] = field.from_db_value(sample_values[i], None, None)
-    sample = Sample.from_db(DEFAULT_DB_ALIAS, FAST_SAMPLE_FIELDS, sample_values)
+    sample, specialty = instances(
+        values, [(Sample, FAST_SAMPLE_FIELDS), (Specialty, FAST_SPECIALTY_FIELDS)]
+    )
     Sample.project.field.set_cached_value(sample, project)
-    specialty = None
-    if sample.specialty_id is not None:
-        specialty = Specialty.from_db(
-            DEFAULT_DB_ALIAS,
-            ("id", *FAST_SPECIALTY_FIELDS),
-            (sample.specialty_id, *values[len(FAST_SAMPLE_FIELDS) :]),
-        )
     Sample.specialty.field.set_cached_value(sample, specialty)
     return sample

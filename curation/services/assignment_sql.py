@@ -178,7 +178,7 @@ WITH who AS (
     FROM lease
 )
 SELECT lease.id, s.id, s.project_id, s.external_id, s.messages, s.reasoning, s.answer, s.images,
-       s.specialty_id, sp.code, sp.name
+       s.specialty_id, sp.id, sp.code, sp.name
 FROM lease JOIN taken s ON s.id = lease.sample_id
 LEFT JOIN {specialty_table} sp ON sp.id = s.specialty_id
 """
@@ -196,7 +196,7 @@ FAST_SAMPLE_FIELDS = (
     "images",
     "specialty_id",
 )
-FAST_SPECIALTY_FIELDS = ("code", "name")
+FAST_SPECIALTY_FIELDS = ("id", "code", "name")
 
 
 @functools.cache

@@ -315,9 +315,7 @@ def _amend(*, review: Review, sample: Sample, clean: dict[str, Any], actor) -> R
     for name, value in clean.items():
         setattr(review, name, value)
     review.revision += 1
-    criteria = (
-        _criteria(review.sample) if review.rubric_id == review.sample.project.rubric_id else None
-    )
+    criteria = _criteria(sample) if review.rubric_id == sample.project.rubric_id else None
     review.save(update_fields=[*CONTENT_FIELDS, "revision", "updated_at"], criteria=criteria)
     _write_revision(review)
     audit_record(
