@@ -66,7 +66,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
 import django
 django.setup()
 from curation.models import Project
-from curation.services.agreement import agreement_compute
+from curation.agreement.services import agreement_compute
 project = Project.objects.get(slug=sys.argv[1])
 started = time.perf_counter()
 report = agreement_compute(project=project)
@@ -109,7 +109,7 @@ def _generate(project, users: np.ndarray, rows: int) -> None:
     """COPY rows samples and 3 reviews each with realistic, imperfect agreement."""
     import psycopg
 
-    from curation.grade_codes import grade_codes_encode, rubric_items
+    from curation.rubrics.codes import grade_codes_encode, rubric_items
 
     items = rubric_items(project.rubric_id)
     rng = np.random.default_rng(7)
@@ -299,11 +299,11 @@ def run(rows: int) -> list[Figure]:
     import pandas as pd
     from crowdkit.aggregation import DawidSkene
 
-    from curation.agreement.alpha import alpha
-    from curation.agreement.dawid_skene import dawid_skene
-    from curation.agreement.matrix import Ratings, value_counts
-    from curation.services.agreement import _dataset, _items
-    from curation.services.agreement_read import read_postgres
+    from curation.agreement.read import read_postgres
+    from curation.agreement.services import _dataset, _items
+    from curation.agreement.stats.alpha import alpha
+    from curation.agreement.stats.dawid_skene import dawid_skene
+    from curation.agreement.stats.matrix import Ratings, value_counts
 
     project = _ensure(rows)
     figures: list[Figure] = []

@@ -329,7 +329,7 @@ def _capacity_worker(mode, project_id, users, threads, seconds, start_at, out):
                 t0 = time.perf_counter()
                 try:
                     if mode == "service":
-                        from curation.services.assignment import assignment_next
+                        from curation.reviewing.assignment import assignment_next
 
                         lease = assignment_next(user=client, project=project)
                         if lease is not None:

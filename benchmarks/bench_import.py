@@ -161,8 +161,8 @@ def child(path: str, slug: str) -> None:
     setup_django()
     from django.db import connection, transaction
 
+    from curation.intake.services import samples_import
     from curation.models import Project
-    from curation.services.samples import samples_import
 
     project = Project.objects.get(slug=slug)
     with transaction.atomic():

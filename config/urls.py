@@ -4,9 +4,9 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 # Each app owns its URL modules; the API lives under /api/ and is described by the schema.
 api_patterns = [
-    path("", include("curation.import_api_urls")),
-    path("", include("curation.api_urls")),
-    path("", include("curation.agreement_api_urls")),
+    path("", include("curation.intake.api_urls")),
+    path("", include("curation.reviewing.api_urls")),
+    path("", include("curation.agreement.api_urls")),
     path("", include("exports.api_urls")),
     path("", include("annotators.api_urls")),
 ]
@@ -19,9 +19,9 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("api/", include(api_patterns)),
     path("accounts/", include("django.contrib.auth.urls")),
-    path("", include("curation.agreement_urls")),
+    path("", include("curation.agreement.urls")),
     path("", include("exports.urls")),
     path("", include("annotators.urls")),
     path("", include("curation.console_urls")),
-    path("", include("curation.urls")),
+    path("", include("curation.reviewing.urls")),
 ]

@@ -91,9 +91,8 @@ class ProjectAdmin(admin.ModelAdmin):
         from django.urls import reverse
 
         from annotators.views import admin_upload_view
-
-        from .services.review_import import reviews_import
-        from .services.samples import samples_import
+        from curation.intake.review_import import reviews_import
+        from curation.intake.services import samples_import
 
         project = Project.objects.filter(pk=project_id).first()
         if project is None or kind not in ("samples", "reviews"):
@@ -121,8 +120,7 @@ class ProjectAdmin(admin.ModelAdmin):
         from django.urls import reverse
 
         from annotators.views import admin_upload_view
-
-        from .services.projects import project_load
+        from curation.projects.services import project_load
 
         def handle(upload, user):
             result = project_load(data=upload.read(), actor=user, filename=upload.name)
@@ -160,7 +158,7 @@ class SampleAdmin(admin.ModelAdmin):
 
     @admin.action(description="Release from quarantine (reviewed: no patient identifiers)")
     def release_from_quarantine(self, request, queryset):
-        from .services.samples import sample_release
+        from curation.intake.services import sample_release
 
         samples = list(queryset.filter(quarantined=True))
         for sample in samples:
@@ -169,7 +167,7 @@ class SampleAdmin(admin.ModelAdmin):
 
     @admin.action(description="Redact detected identifiers (released if none remain)")
     def redact_identifiers(self, request, queryset):
-        from .services.samples import sample_redact
+        from curation.intake.services import sample_redact
 
         samples = [sample_redact(sample=s, actor=request.user) for s in queryset]
         held = sum(s.quarantined for s in samples)
@@ -262,8 +260,7 @@ class LabelStudioLinkAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         from core.errors import DomainError
-
-        from .services.labelstudio import labelstudio_link_save
+        from curation.labelstudio.services import labelstudio_link_save
 
         project = obj.project
         try:
@@ -285,8 +282,7 @@ class LabelStudioLinkAdmin(admin.ModelAdmin):
 @admin.action(description="Push to Label Studio (stored URL and token)")
 def labelstudio_push_action(modeladmin, request, queryset):
     from core.outbox import enqueue
-
-    from .tasks_labelstudio import labelstudio_push_project
+    from curation.labelstudio.tasks import labelstudio_push_project
 
     linked = set(
         LabelStudioLink.objects.filter(project__in=queryset).values_list("project_id", flat=True)

@@ -32,16 +32,16 @@ from annotators.forms_console import (
 from annotators.models import Cohort, CohortMembership, Physician, Specialty
 from core.decorators import staff_required
 from core.errors import DomainError, NotFound
-
-from .selectors import agreement as agreement_selectors
-from .selectors import console as selectors
-from .selectors.workflow import reviewer_stats
-from .services.workload import (
+from curation.agreement import selectors as agreement_selectors
+from curation.projects.workload import (
     physician_suspend_and_release,
     project_cap_set,
     project_pause,
     project_resume,
 )
+from curation.reviewing.selectors import reviewer_stats
+
+from .selectors import console as selectors
 
 PAGE_SIZE = 50
 CHART_W, CHART_H, CHART_LEFT, CHART_BOTTOM = 560, 150, 28, 22

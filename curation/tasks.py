@@ -1,23 +1,9 @@
-"""Celery tasks of the curation app: thin wrappers that take ids and call a service."""
+"""Celery finds an app's tasks in `<app>.tasks`; the curation app's live in its sub-packages.
 
-from __future__ import annotations
+Importing them here registers them. Task names stay as they were (`curation.<task>`), so beat
+schedules and queued messages keep working across the move.
+"""
 
-from celery import shared_task
-
-from .tasks_agreement import *  # noqa: F401,F403
-from .tasks_labelstudio import *  # noqa: F401,F403
-
-
-@shared_task(
-    name="curation.expire_leases",
-    acks_late=True,
-    reject_on_worker_lost=True,
-    soft_time_limit=50,
-    time_limit=60,
-    ignore_result=True,
-)
-def expire_leases() -> int:
-    """The beat sweep: leases past their time go back to the pool (each one once)."""
-    from .services.assignment import assignments_expire
-
-    return assignments_expire()
+from curation.agreement.tasks import *  # noqa: F401,F403
+from curation.labelstudio.tasks import *  # noqa: F401,F403
+from curation.reviewing.tasks import *  # noqa: F401,F403

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from core.decorators import staff_required
 from core.errors import DomainError, NotFound
-from curation.rendering import markdown_render
+from curation.reviewing.rendering import markdown_render
 
 from . import selectors, services, storage
 from .forms import ExportForm

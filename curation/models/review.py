@@ -162,7 +162,7 @@ class Review(models.Model):
         """Saves, storing the grades' codes too; `criteria` spares reading the rubric again."""
         update_fields = kwargs.get("update_fields")
         if update_fields is None or {"grades", "verdict"} & set(update_fields):
-            from ..grade_codes import grade_codes_encode, rubric_items
+            from curation.rubrics.codes import grade_codes_encode, rubric_items
 
             self.grade_codes = grade_codes_encode(
                 rubric_items(self.rubric_id, criteria), self.grades, self.verdict

@@ -33,10 +33,10 @@ from django.utils import timezone
 from annotators.models import Cohort, CohortMembership, Physician, Specialty
 from core.errors import NotFound
 from core.models import AuditEvent
+from curation.agreement.selectors import projects_for_admin
 
 from ..models import Assignment, Project, Review, Sample
 from ..models.review import SkipReason
-from .agreement import projects_for_admin
 
 THROUGHPUT_DAYS = 14
 SKIP_LABELS = dict(SkipReason.choices)

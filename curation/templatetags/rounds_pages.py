@@ -6,7 +6,7 @@ from __future__ import annotations
 from django import template
 from django.utils.safestring import SafeString
 
-from curation.rendering import markdown_render, words_count
+from curation.reviewing.rendering import markdown_render, words_count
 
 register = template.Library()
 

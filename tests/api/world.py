@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from core.tokens import api_token_create
 from curation.models import Review, Sample
-from curation.services.assignment import assignment_next
+from curation.reviewing.assignment import assignment_next
 from exports.models import Export
 from exports.services import export_build, export_create
 from tests.curation.workflow_helpers import disputed_sample

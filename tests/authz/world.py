@@ -8,7 +8,7 @@ from django.test import Client
 from django.utils import timezone
 
 from curation.models import Assignment, Review
-from curation.services.assignment import assignment_next
+from curation.reviewing.assignment import assignment_next
 from exports.models import Export
 from exports.services import pipeline_token_create
 from tests.curation.workflow_helpers import disputed_sample

@@ -9,8 +9,8 @@ import pytest
 from django.core import mail
 
 from annotators.models import Cohort, Physician
-from curation.services.assignment import assignment_next
-from curation.services.reviews import review_submit
+from curation.reviewing.assignment import assignment_next
+from curation.reviewing.reviews import review_submit
 from tests.factories import ProjectFactory, SampleFactory, UserFactory
 
 pytestmark = pytest.mark.browser

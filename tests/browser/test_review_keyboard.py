@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from curation.models import Assignment, Review, ReviewDraft
-from curation.services.assignment import assignment_next
-from curation.services.reviews import review_submit
+from curation.reviewing.assignment import assignment_next
+from curation.reviewing.reviews import review_submit
 from tests.factories import SampleFactory
 
 pytestmark = pytest.mark.browser

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from curation.models import Assignment, Review
-from curation.services.assignment import assignment_next
-from curation.services.reviews import review_submit
+from curation.reviewing.assignment import assignment_next
+from curation.reviewing.reviews import review_submit
 from tests.factories import ProjectFactory, UserFactory
 
 GRADES = {"accurate": True, "completeness": 4, "urgency": "emergent", "advises_er": None}

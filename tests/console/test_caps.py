@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from core.errors import DomainError
 from core.models import AuditEvent
-from curation.services.assignment import assignment_next
+from curation.reviewing.assignment import assignment_next
 from tests.console.conftest import review
 from tests.factories import SampleFactory
 

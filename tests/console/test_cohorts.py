@@ -10,7 +10,7 @@ from django.urls import reverse
 from annotators.models import Cohort, CohortMembership
 from core.errors import DomainError
 from core.models import AuditEvent
-from curation.services.assignment import assignment_next
+from curation.reviewing.assignment import assignment_next
 from tests.console.conftest import review
 from tests.factories import PhysicianFactory, ProjectFactory, SampleFactory, join
 

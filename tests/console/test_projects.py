@@ -14,9 +14,9 @@ from core.errors import DomainError
 from core.models import AuditEvent
 from curation.console_views import day_chart, progress_bar
 from curation.models import Review, Sample
+from curation.projects.workload import project_pause, project_resume
+from curation.reviewing.assignment import assignment_next, assignment_skip
 from curation.selectors.console import project_detail, projects_overview
-from curation.services.assignment import assignment_next, assignment_skip
-from curation.services.workload import project_pause, project_resume
 from tests.console.conftest import lease, review
 from tests.factories import PhysicianFactory, ProjectFactory, SampleFactory, join
 

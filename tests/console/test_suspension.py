@@ -8,9 +8,9 @@ from django.urls import reverse
 from core.errors import DomainError
 from core.models import AuditEvent
 from curation.models import Assignment, Review, Sample
-from curation.services.assignment import assignment_next
-from curation.services.reviews import review_submit
-from curation.services.workload import assignments_release_for_user, physician_suspend_and_release
+from curation.projects.workload import assignments_release_for_user, physician_suspend_and_release
+from curation.reviewing.assignment import assignment_next
+from curation.reviewing.reviews import review_submit
 from tests.console.conftest import GRADES, lease
 from tests.factories import SampleFactory
 

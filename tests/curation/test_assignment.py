@@ -8,8 +8,8 @@ from annotators.models import Physician
 from core.errors import DomainError
 from core.models import AuditEvent
 from curation.models import Assignment, Project, Sample
-from curation.services.assignment import assignment_next
-from curation.services.reviews import review_submit
+from curation.reviewing.assignment import assignment_next
+from curation.reviewing.reviews import review_submit
 from tests.curation.workflow_helpers import grades, samples
 from tests.factories import CohortFactory, PhysicianFactory, ProjectFactory, SampleFactory, join
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from core.models import AuditEvent
 from curation.models import Assignment, Sample
-from curation.services.assignment import assignment_next, assignments_expire
+from curation.reviewing.assignment import assignment_next, assignments_expire
 from curation.tasks import expire_leases
 from tests.curation.workflow_helpers import samples
 from tests.factories import PhysicianFactory, ProjectFactory, join

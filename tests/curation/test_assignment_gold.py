@@ -7,7 +7,7 @@ import random
 import pytest
 
 from curation.models import Assignment, Project, Sample
-from curation.services.assignment import assignment_next, assignment_skip
+from curation.reviewing.assignment import assignment_next, assignment_skip
 from tests.curation.workflow_helpers import samples
 from tests.factories import PhysicianFactory, SampleFactory, join
 

@@ -8,8 +8,8 @@ from core.errors import DomainError
 from core.models import AuditEvent
 from curation.models import Assignment
 from curation.models.review import SkipReason
-from curation.services.assignment import assignment_next, assignment_skip
-from curation.services.reviews import review_submit
+from curation.reviewing.assignment import assignment_next, assignment_skip
+from curation.reviewing.reviews import review_submit
 from tests.curation.workflow_helpers import grades, samples
 
 pytestmark = pytest.mark.django_db

@@ -9,8 +9,8 @@ import pytest
 
 from core.errors import DomainError
 from core.models import AuditEvent
+from curation.intake.services import samples_import
 from curation.models import Sample
-from curation.services.samples import samples_import
 
 pytestmark = pytest.mark.django_db
 

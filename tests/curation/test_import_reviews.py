@@ -10,8 +10,8 @@ from django.core.management import CommandError, call_command
 from core.errors import DomainError
 from core.models import AuditEvent
 from curation.models import Assignment, Review, ReviewRevision, Sample
-from curation.services.assignment import assignment_next
-from curation.services.reviews import reviews_import
+from curation.reviewing.assignment import assignment_next
+from curation.reviewing.reviews import reviews_import
 from tests.curation.workflow_helpers import grades
 from tests.factories import PhysicianFactory, SampleFactory
 

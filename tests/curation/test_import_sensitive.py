@@ -9,9 +9,9 @@ import pytest
 
 from core.errors import DomainError
 from core.models import AuditEvent
+from curation.intake.sensitive import identifiers_in, redact_text, sample_findings
+from curation.intake.services import sample_redact, sample_release, samples_import
 from curation.models import Sample
-from curation.sensitive import identifiers_in, redact_text, sample_findings
-from curation.services.samples import sample_redact, sample_release, samples_import
 
 
 @pytest.mark.parametrize(

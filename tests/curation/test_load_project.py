@@ -13,7 +13,7 @@ from django.utils import timezone
 from core.errors import DomainError
 from core.models import AuditEvent
 from curation.models import Assignment, Criterion, Project, Review, Rubric
-from curation.services.projects import project_load
+from curation.projects.services import project_load
 from tests.factories import SampleFactory
 
 PROJECT_YAML = """\

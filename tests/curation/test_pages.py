@@ -10,11 +10,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from curation.forms import criterion_options, draft_initial, grade_to_raw, raw_to_grade
 from curation.models import Assignment, Review, ReviewDraft, Sample
-from curation.rendering import markdown_render, sample_images, words_count
-from curation.services.assignment import assignment_next
-from curation.services.reviews import review_submit
+from curation.reviewing.assignment import assignment_next
+from curation.reviewing.forms import criterion_options, draft_initial, grade_to_raw, raw_to_grade
+from curation.reviewing.rendering import markdown_render, sample_images, words_count
+from curation.reviewing.reviews import review_submit
 from curation.templatetags.rounds_pages import duration_filter
 from tests.factories import ProjectFactory, SampleFactory
 

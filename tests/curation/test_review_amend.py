@@ -7,8 +7,8 @@ import pytest
 from core.errors import DomainError
 from core.models import AuditEvent
 from curation.models import Sample
-from curation.services.assignment import assignment_next
-from curation.services.reviews import review_amend, review_submit
+from curation.reviewing.assignment import assignment_next
+from curation.reviewing.reviews import review_amend, review_submit
 from tests.curation.workflow_helpers import grades, samples
 
 pytestmark = pytest.mark.django_db

@@ -10,8 +10,8 @@ from annotators.models import Physician
 from core.errors import DomainError
 from core.models import AuditEvent
 from curation.models import Assignment, Review, ReviewDraft, Sample
-from curation.services.assignment import assignment_next, assignments_expire
-from curation.services.reviews import review_draft_save, review_submit
+from curation.reviewing.assignment import assignment_next, assignments_expire
+from curation.reviewing.reviews import review_draft_save, review_submit
 from tests.curation.workflow_helpers import grades, samples
 from tests.factories import PhysicianFactory, ProjectFactory, join
 
@@ -193,7 +193,7 @@ def test_someone_else_cannot_submit_on_my_lease(lease, second_cardiologist):
 
 
 def test_a_skipped_lease_cannot_be_reviewed(lease, cardiologist):
-    from curation.services.assignment import assignment_skip
+    from curation.reviewing.assignment import assignment_skip
 
     assignment_skip(assignment=lease, user=cardiologist.user, reason="cannot_judge")
     with pytest.raises(DomainError, match="skipped"):

@@ -12,8 +12,8 @@ from rest_framework.test import APIClient
 from annotators.models import Physician
 from core.tokens import api_token_create
 from curation.models import Assignment, Project, Review, Sample
-from curation.services.assignment import assignment_next
-from curation.services.reviews import review_submit
+from curation.reviewing.assignment import assignment_next
+from curation.reviewing.reviews import review_submit
 from tests import factories
 from tests.curation.workflow_helpers import grades, samples
 from tests.factories import SampleFactory

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from curation.models import Assignment, Review, Sample
-from curation.services.assignment import assignment_next
-from curation.services.reviews import review_submit
+from curation.reviewing.assignment import assignment_next
+from curation.reviewing.reviews import review_submit
 from tests.factories import SampleFactory
 
 GOOD_GRADES = {"accurate": True, "completeness": 4, "urgency": "emergent", "advises_er": None}

@@ -18,8 +18,8 @@ import psycopg
 import pytest
 from django.db import connection, transaction
 
+from curation.agreement.services import agreement_compute, agreement_request
 from curation.models import AgreementReport, ConsensusLabel, Sample
-from curation.services.agreement import agreement_compute, agreement_request
 from tests.factories import PhysicianFactory, SampleFactory, join
 from tests.faults.helpers import (
     GRADES,

@@ -71,8 +71,8 @@ def test_push_action_on_an_unlinked_project_says_to_link_it_first(client, admin,
 def test_admin_push_and_periodic_pull_run_on_a_real_worker(
     committed_db, label_studio, celery_worker, client, admin, cohort, cardiologist
 ):
-    from curation.services.labelstudio import labelstudio_link_save
-    from curation.tasks_labelstudio import labelstudio_pull_linked
+    from curation.labelstudio.services import labelstudio_link_save
+    from curation.labelstudio.tasks import labelstudio_pull_linked
 
     project = ProjectFactory(slug="ls-worker", name="Worker push", cohorts=[cohort])
     SampleFactory.create_batch(20, project=project)

@@ -8,8 +8,8 @@ from label_studio_sdk import LabelStudio
 from core.errors import DomainError
 from core.models import AuditEvent
 from curation.labelstudio.mapping import review_to_result
+from curation.labelstudio.services import labelstudio_pull, labelstudio_push
 from curation.models import LabelStudioLink, Review, ReviewRevision
-from curation.services.labelstudio import labelstudio_pull, labelstudio_push
 from tests.factories import ProjectFactory, RubricFactory, SampleFactory
 
 pytestmark = [pytest.mark.labelstudio, pytest.mark.django_db]

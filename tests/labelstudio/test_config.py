@@ -119,7 +119,7 @@ def test_task_carries_the_sample_id_in_data_and_meta_and_the_chat_as_text():
 def test_importing_the_bridge_does_not_load_the_sdk():
     code = (
         "import django, os, sys; os.environ['DJANGO_SETTINGS_MODULE']='config.settings.test'; "
-        "django.setup(); import curation.admin, curation.tasks, curation.services.labelstudio; "
+        "django.setup(); import curation.admin, curation.tasks, curation.labelstudio.services; "
         "import curation.labelstudio.offline, curation.labelstudio.mapping; "
         "print('label_studio_sdk' in sys.modules)"
     )

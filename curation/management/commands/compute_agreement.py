@@ -7,9 +7,9 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 
 from core.errors import DomainError
-from curation.agreement.consensus import METHODS
+from curation.agreement.services import agreement_compute
+from curation.agreement.stats.consensus import METHODS
 from curation.models import Project
-from curation.services.agreement import agreement_compute
 
 
 class Command(BaseCommand):

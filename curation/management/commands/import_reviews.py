@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 from core.errors import DomainError
 from core.ingest import progress_bar
 from curation.models import Project
-from curation.services.reviews import reviews_import
+from curation.reviewing.reviews import reviews_import
 
 
 class Command(BaseCommand):

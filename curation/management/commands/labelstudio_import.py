@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 from core.errors import DomainError
 from curation.labelstudio.config import EXTERNAL_ID_KEY
 from curation.labelstudio.offline import annotators_read, export_read
-from curation.services.labelstudio import labelstudio_import
+from curation.labelstudio.services import labelstudio_import
 
 from .labelstudio_pull import report_write
 from .labelstudio_push import fail, project_and_actor

@@ -7,7 +7,7 @@ import json
 from django.core.management.base import BaseCommand
 
 from core.errors import DomainError
-from curation.services.labelstudio import PullReport, labelstudio_pull
+from curation.labelstudio.services import PullReport, labelstudio_pull
 
 from .labelstudio_push import fail, project_and_actor
 

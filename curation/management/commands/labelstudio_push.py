@@ -8,8 +8,8 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from core.errors import DomainError
+from curation.labelstudio.services import labelstudio_push
 from curation.models import Project
-from curation.services.labelstudio import labelstudio_push
 
 
 def project_and_actor(slug: str, actor: str | None):

@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from core.errors import DomainError
-from curation.services.projects import project_load
+from curation.projects.services import project_load
 
 
 def actor_for(email: str | None):

@@ -6,8 +6,8 @@ import pytest
 from rest_framework.test import APIClient
 
 from core.models import AuditEvent
+from curation.agreement.services import agreement_compute
 from curation.models import Adjudication, Sample
-from curation.services.agreement import agreement_compute
 from tests.factories import CohortFactory, PhysicianFactory, ProjectFactory, SampleFactory, join
 
 from .conftest import AGREE, record_review

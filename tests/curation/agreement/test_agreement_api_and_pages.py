@@ -7,8 +7,8 @@ from django.core.management import call_command
 from rest_framework.test import APIClient
 
 from core.models import AuditEvent
+from curation.agreement.services import agreement_compute
 from curation.models import AgreementReport
-from curation.services.agreement import agreement_compute
 
 
 def api(user) -> APIClient:

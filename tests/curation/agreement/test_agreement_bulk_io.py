@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from curation.agreement.services import agreement_compute
 from curation.models import ConsensusLabel, Review, Sample
-from curation.services.agreement import agreement_compute
 
 from .conftest import AGREE, record_review
 

@@ -6,8 +6,8 @@ import time
 
 import pytest
 
+from curation.agreement.tasks import compute_agreement
 from curation.models import AgreementReport, Sample
-from curation.tasks_agreement import compute_agreement
 
 
 @pytest.mark.celery

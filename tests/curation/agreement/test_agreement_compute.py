@@ -8,8 +8,8 @@ from django.db import connection
 
 from core.errors import Conflict
 from core.models import AuditEvent
+from curation.agreement.services import LOCK_NAMESPACE, agreement_compute
 from curation.models import AgreementReport, ConsensusLabel, Sample
-from curation.services.agreement import LOCK_NAMESPACE, agreement_compute
 from tests.services import database_url
 
 from .conftest import AGREE, record_review

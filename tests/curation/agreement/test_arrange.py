@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from curation.agreement.indexing import dense_unique, median_by, present_ids
+from curation.agreement.stats.indexing import dense_unique, median_by, present_ids
 
 
 @pytest.mark.parametrize(

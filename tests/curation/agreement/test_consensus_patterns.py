@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-import curation.agreement.consensus as consensus_module
-import curation.agreement.matrix as matrix_module
-from curation.agreement.consensus import consensus, leave_one_out
-from curation.agreement.dawid_skene import dawid_skene
-from curation.agreement.matrix import Ratings, count_patterns
+import curation.agreement.stats.consensus as consensus_module
+import curation.agreement.stats.matrix as matrix_module
+from curation.agreement.stats.consensus import consensus, leave_one_out
+from curation.agreement.stats.dawid_skene import dawid_skene
+from curation.agreement.stats.matrix import Ratings, count_patterns
 
 
 def messy(seed: int, k: int, n_items: int = 400, n_raters: int = 7) -> Ratings:

@@ -7,9 +7,9 @@ import pandas as pd
 import pytest
 from crowdkit.aggregation import DawidSkene
 
-import curation.agreement.dawid_skene as ds_module
-from curation.agreement.dawid_skene import dawid_skene
-from curation.agreement.matrix import Ratings
+import curation.agreement.stats.dawid_skene as ds_module
+from curation.agreement.stats.dawid_skene import dawid_skene
+from curation.agreement.stats.matrix import Ratings
 
 
 def simulated(

@@ -7,10 +7,10 @@ import random
 import numpy as np
 import pytest
 
-from curation.grade_codes import rubric_items
+from curation.agreement.read import read_portable, read_postgres
+from curation.agreement.services import _items
 from curation.models import Review
-from curation.services.agreement import _items
-from curation.services.agreement_read import read_portable, read_postgres
+from curation.rubrics.codes import rubric_items
 
 from .conftest import AGREE, record_review
 

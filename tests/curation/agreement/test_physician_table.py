@@ -6,8 +6,8 @@ import datetime as dt
 
 from django.utils import timezone
 
+from curation.agreement.services import agreement_compute
 from curation.models import Review
-from curation.services.agreement import agreement_compute
 
 from .conftest import AGREE, record_review
 

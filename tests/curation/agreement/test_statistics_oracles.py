@@ -10,12 +10,12 @@ from crowdkit.aggregation import DawidSkene
 from sklearn.metrics import cohen_kappa_score, f1_score
 from statsmodels.stats.inter_rater import fleiss_kappa as sm_fleiss_kappa
 
-from curation.agreement.alpha import alpha, alpha_with_interval, observed_agreement
-from curation.agreement.consensus import consensus, leave_one_out
-from curation.agreement.dawid_skene import dawid_skene
-from curation.agreement.f1 import balanced_f1, pairwise_balanced_f1
-from curation.agreement.kappa import cohen_kappa, fleiss_kappa, pairwise_cohen
-from curation.agreement.matrix import Ratings, ratings_from_matrix, value_counts
+from curation.agreement.stats.alpha import alpha, alpha_with_interval, observed_agreement
+from curation.agreement.stats.consensus import consensus, leave_one_out
+from curation.agreement.stats.dawid_skene import dawid_skene
+from curation.agreement.stats.f1 import balanced_f1, pairwise_balanced_f1
+from curation.agreement.stats.kappa import cohen_kappa, fleiss_kappa, pairwise_cohen
+from curation.agreement.stats.matrix import Ratings, ratings_from_matrix, value_counts
 
 # Krippendorff, "Computing Krippendorff's Alpha-Reliability" (2011), 4 observers x 12 units.
 KRIPPENDORFF_EXAMPLE = [

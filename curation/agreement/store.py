@@ -1,0 +1,401 @@
+"""Writing the agreement job's consensus labels and settling samples, in bulk.
+
+Each consensus row carries a 64-bit digest of what it decides: the category of every item and
+the verdict, the number of reviews and whose correction it takes. A run rewrites a label when that
+digest changed, when it is new, or when its sample is about to be settled or queued (so every
+decision is taken on this run's confidences). Any new review moves Dawid-Skene's estimates and so
+every posterior a little; rewriting a million labels for confidences that moved in the fifth
+decimal would make each scheduled run as costly as the first, so the confidence of a label whose
+decision did not change stays as of the run that last wrote it (its `report`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+
+import numpy as np
+from django.db import connection
+from django.utils import timezone
+
+from core.pgcopy import fetch_int8_arrays
+from curation.agreement.stats.report import ConsensusPhase, Item
+from curation.models import Project, Review
+from curation.rubrics.validation import VERDICTS
+
+# --- writing ----------------------------------------------------------------------------------
+
+
+def _mix(x: np.ndarray) -> np.ndarray:
+    """splitmix64's finaliser, elementwise over uint64 (wrapping arithmetic)."""
+    x = x ^ (x >> np.uint64(30))
+    x = x * np.uint64(0xBF58476D1CE4E5B9)
+    x = x ^ (x >> np.uint64(27))
+    x = x * np.uint64(0x94D049BB133111EB)
+    return x ^ (x >> np.uint64(31))
+
+
+def consensus_digests(
+    items: list[Item], values: np.ndarray, n: np.ndarray, answer: np.ndarray
+) -> np.ndarray:
+    """A 64-bit digest per consensus row of what it decides (and the rubric's shape)."""
+    shape = json.dumps([[it.key, it.kind, it.categories] for it in items], default=str)
+    seed = int.from_bytes(hashlib.blake2b(shape.encode(), digest_size=8).digest(), "little")
+    columns = [values[:, i] for i in range(values.shape[1])]
+    columns += [n, answer]
+    with np.errstate(over="ignore"):
+        h = np.full(len(n), seed, dtype=np.uint64)
+        for j, column in enumerate(columns):
+            x = np.asarray(column).astype(np.int64).view(np.uint64) + np.uint64(j + 1)
+            h = _mix(h ^ _mix(x))
+    return h.view(np.int64)
+
+
+def stored_digests(project: Project) -> tuple[np.ndarray, np.ndarray] | None:
+    """Sample ids (ascending) of the project's stored labels and their digests (PostgreSQL)."""
+    if connection.vendor != "postgresql":
+        return None
+    ids, digests = fetch_int8_arrays(
+        "SELECT array_send(array_agg(sample_id::int8)), array_send(array_agg(digest::int8))"
+        " FROM curation_consensuslabel WHERE project_id = %s",
+        [project.pk],
+    )
+    order = np.argsort(ids, kind="stable")
+    return ids[order], digests[order]
+
+
+def _samples_to_decide(project: Project) -> np.ndarray:
+    """Ids of the samples `samples_settle` will settle or queue (none on most runs).
+
+    An index probe. The statistics still count the samples a run has just settled as complete,
+    so the planner would scan the table; the probe alone runs with sequential scans off.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        (ids,) = fetch_int8_arrays(
+            "SELECT array_send(array_agg(id::int8)) FROM curation_sample"
+            " WHERE project_id = %s AND status = 'complete' AND NOT quarantined",
+            [project.pk],
+        )
+        cursor.execute("SET LOCAL enable_seqscan = on")
+    return ids
+
+
+def consensus_store(
+    *, project, report, items, phase: ConsensusPhase, sample_ids, reviewer_ids, stored=None
+) -> int:
+    """Bring the project's consensus labels up to this run's; returns how many rows changed.
+
+    Runs inside the caller's transaction, after no other run could have written a label (the
+    project's advisory lock). `stored` is what `stored_digests` read, if already read. A row's
+    `report` is the run that last changed it.
+    """
+    from curation.models import ConsensusLabel
+
+    rated = np.flatnonzero(phase.physician_reviews > 0)
+    values = phase.values[rated]
+    conf = phase.confidence[rated]  # a copy: rounded in place below
+    np.nan_to_num(conf, copy=False, nan=0.0)
+    np.round(conf, 6, out=conf)
+    answer = phase.answer_from[rated]
+    answer_user = np.where(answer >= 0, reviewer_ids[np.maximum(answer, 0)], -1)
+    n_reviews = phase.physician_reviews[rated]
+    ids = sample_ids[rated].astype(np.int64)
+    digests = consensus_digests(items, values, n_reviews, answer_user)
+
+    if connection.vendor != "postgresql":
+        ConsensusLabel.objects.filter(project=project).delete()
+        objs = []
+        for row in range(len(rated)):
+            objs.append(
+                ConsensusLabel(
+                    sample_id=int(ids[row]),
+                    project=project,
+                    report=report,
+                    **_label_fields(items, values[row], conf[row]),
+                    n_reviews=int(n_reviews[row]),
+                    answer_from_id=None if answer_user[row] < 0 else int(answer_user[row]),
+                    digest=int(digests[row]),
+                )
+            )
+        ConsensusLabel.objects.bulk_create(objs, batch_size=2000)
+        return len(objs)
+
+    old_ids, old_digests = stored if stored is not None else stored_digests(project)
+    pos = np.searchsorted(old_ids, ids)
+    found = pos < len(old_ids)
+    found[found] = old_ids[pos[found]] == ids[found]
+    same = np.zeros(len(ids), dtype=bool)
+    same[found] = old_digests[pos[found]] == digests[found]
+    deciding = np.isin(ids, _samples_to_decide(project)) & (n_reviews >= project.overlap)
+    same &= ~deciding
+    gone = old_ids[~np.isin(old_ids, ids, assume_unique=True)]
+    if len(gone):
+        ConsensusLabel.objects.filter(project=project, sample_id__in=gone.tolist()).delete()
+    columns = [ids, values, conf, n_reviews, answer_user, digests]
+    new = np.flatnonzero(~found)
+    if len(new):  # no row to conflict with: straight in with COPY
+        _insert_postgres(project, report, items, *(c[new] for c in columns))
+    changed = np.flatnonzero(found & ~same)
+    if len(changed):
+        _upsert_postgres(project, report, items, *(c[changed] for c in columns))
+    return int(len(new) + len(changed) + len(gone))
+
+
+def _label_fields(items: list[Item], values: np.ndarray, conf: np.ndarray) -> dict:
+    verdict = int(values[-1])
+    return {
+        "grades": {
+            it.key: (None if values[i] < 0 else it.categories[values[i]])
+            for i, it in enumerate(items)
+            if it.kind != "verdict"
+        },
+        "confidence": {it.key: float(conf[i]) for i, it in enumerate(items)},
+        "verdict": "" if verdict < 0 else items[-1].categories[verdict],
+        "verdict_confidence": float(conf[-1]),
+        "min_confidence": float(conf.min()),
+    }
+
+
+def _json_objects(keys: list[str], fragments: list, rows: int):
+    """One JSON object per row, from each key's value text per row (all pyarrow, no loop)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    pairs = [
+        pc.binary_join_element_wise(pa.scalar(json.dumps(key) + ":"), values, "")
+        for key, values in zip(keys, fragments, strict=True)
+    ]
+    if not pairs:
+        return pa.array(["{}"] * rows)
+    return pc.binary_join_element_wise("{", pc.binary_join_element_wise(*pairs, ","), "}", "")
+
+
+def _insert_postgres(project, report, items, ids, values, conf, n, answer_user, digests) -> None:
+    """New labels, their JSON built here and COPYed in: no staging table, no per-row SQL."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    from pyarrow import csv
+
+    graded = [(i, it) for i, it in enumerate(items) if it.kind != "verdict"]
+    verdicts = pa.array(["", *VERDICTS])
+
+    def batches(size: int = 100_000):
+        options = csv.WriteOptions(include_header=False, quoting_style="needed")
+        for start in range(0, len(ids), size):
+            part = slice(start, start + size)
+            grades = _json_objects(
+                [it.key for _, it in graded],
+                [
+                    pa.array(["null", *(json.dumps(c) for c in it.categories)]).take(
+                        pa.array(values[part, i] + 1)
+                    )
+                    for i, it in graded
+                ],
+                len(ids[part]),
+            )
+            confidence = _json_objects(
+                [it.key for it in items],
+                [pc.cast(pa.array(conf[part, i]), pa.string()) for i in range(len(items))],
+                len(ids[part]),
+            )
+            answer = answer_user[part]
+            table = pa.table(
+                {
+                    "sample_id": pa.array(ids[part]),
+                    "project_id": pa.array(np.full(len(answer), project.pk)),
+                    "report_id": pa.array(np.full(len(answer), report.pk)),
+                    "grades": grades,
+                    "confidence": confidence,
+                    "verdict": verdicts.take(pa.array(values[part, -1] + 1)),
+                    "verdict_confidence": pa.array(conf[part, -1]),
+                    "min_confidence": pa.array(conf[part].min(axis=1)),
+                    "n_reviews": pa.array(n[part]),
+                    "answer_from_id": pa.array(answer, mask=answer < 0),
+                    "digest": pa.array(digests[part]),
+                }
+            )
+            buffer = io.BytesIO()
+            csv.write_csv(table, buffer, options)
+            yield buffer.getbuffer()
+
+    with connection.cursor() as cursor:
+        raw = cursor.cursor if hasattr(cursor, "cursor") else cursor
+        with raw.copy(
+            "COPY curation_consensuslabel (sample_id, project_id, report_id, grades, confidence,"
+            " verdict, verdict_confidence, min_confidence, n_reviews, answer_from_id, digest)"
+            " FROM STDIN WITH (FORMAT csv)"
+        ) as copy:
+            for block in batches():
+                copy.write(block)
+
+
+def _upsert_postgres(project, report, items, ids, values, conf, n, answer_user, digests) -> None:
+    import pyarrow as pa
+    from pyarrow import csv
+
+    codes = [f"c{i}" for i in range(len(items))]
+    confs = [f"f{i}" for i in range(len(items))]
+
+    def batches(size: int = 100_000):
+        """The staged rows as CSV, a few MB of text at a time."""
+        options = csv.WriteOptions(include_header=False)
+        for start in range(0, len(ids), size):
+            part = slice(start, start + size)
+            answer = answer_user[part]
+            arrays = {
+                "sample_id": pa.array(ids[part]),
+                "n": pa.array(n[part]),
+                "answer_from": pa.array(answer, mask=answer < 0),
+                "min_conf": pa.array(conf[part].min(axis=1)),
+                "digest": pa.array(digests[part]),
+            }
+            for i in range(len(items)):
+                arrays[codes[i]] = pa.array(values[part, i])
+            for i in range(len(items)):
+                arrays[confs[i]] = pa.array(conf[part, i])
+            buffer = io.BytesIO()
+            csv.write_csv(pa.table(arrays), buffer, options)
+            yield buffer.getbuffer()
+
+    definitions = ", ".join(
+        ["sample_id bigint", "n int", "answer_from bigint", "min_conf float8", "digest bigint"]
+        + [f"{c} int" for c in codes]
+        + [f"{f} float8" for f in confs]
+    )
+    grades_sql, params = [], []
+    for i, item in enumerate(items):
+        if item.kind == "verdict":
+            continue
+        grades_sql.append(f"%s, CASE WHEN s.{codes[i]} >= 0 THEN %s::jsonb -> s.{codes[i]} END")
+        params.extend([item.key, json.dumps(item.categories)])
+    conf_sql = []
+    for i, item in enumerate(items):
+        conf_sql.append(f"%s, s.{confs[i]}")
+        params.append(item.key)
+    verdict = codes[-1]
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE TEMP TABLE agreement_stage ({definitions}) ON COMMIT DROP")
+        raw = cursor.cursor if hasattr(cursor, "cursor") else cursor
+        with raw.copy("COPY agreement_stage FROM STDIN WITH (FORMAT csv)") as copy:
+            for block in batches():
+                copy.write(block)
+        # Fixed fragments only; every value is a bound parameter.
+        upsert = " ".join(
+            [
+                "INSERT INTO curation_consensuslabel (sample_id, project_id, report_id, grades,",
+                "confidence, verdict, verdict_confidence, min_confidence, n_reviews,",
+                "answer_from_id, digest) SELECT s.sample_id, %s, %s,",
+                f"jsonb_build_object({', '.join(grades_sql)}),",
+                f"jsonb_build_object({', '.join(conf_sql)}),",
+                f"COALESCE((%s::text[])[s.{verdict} + 1], ''), s.{confs[-1]}, s.min_conf, s.n,",
+                "s.answer_from, s.digest FROM agreement_stage s",
+                "ON CONFLICT (sample_id) DO UPDATE SET project_id = EXCLUDED.project_id,",
+                "report_id = EXCLUDED.report_id, grades = EXCLUDED.grades,",
+                "confidence = EXCLUDED.confidence, verdict = EXCLUDED.verdict,",
+                "verdict_confidence = EXCLUDED.verdict_confidence,",
+                "min_confidence = EXCLUDED.min_confidence, n_reviews = EXCLUDED.n_reviews,",
+                "answer_from_id = EXCLUDED.answer_from_id, digest = EXCLUDED.digest",
+            ]
+        )
+        cursor.execute(upsert, [project.pk, report.pk, *params, list(VERDICTS)])
+        cursor.execute("DROP TABLE agreement_stage")
+
+
+SETTLE_SQL = """
+WITH todo AS MATERIALIZED (
+    SELECT s.id, c.min_confidence >= %(threshold)s AS settle, c.grades, c.verdict,
+           c.answer_from_id
+    FROM curation_sample s JOIN curation_consensuslabel c ON c.sample_id = s.id
+    WHERE s.project_id = %(project)s AND s.status = 'complete' AND NOT s.quarantined
+      AND c.n_reviews >= %(overlap)s
+), done AS (
+    UPDATE curation_sample SET
+        status = CASE WHEN todo.settle THEN 'settled' ELSE 'adjudication' END,
+        final_grades = CASE WHEN todo.settle THEN todo.grades
+            ELSE curation_sample.final_grades END,
+        final_verdict = CASE WHEN todo.settle THEN todo.verdict
+            ELSE curation_sample.final_verdict END,
+        final_answer = CASE
+            WHEN NOT todo.settle THEN curation_sample.final_answer
+            WHEN todo.verdict = 'accept' THEN curation_sample.answer
+            WHEN todo.verdict = 'revise' THEN COALESCE((
+                SELECT r.corrected_answer FROM curation_review r
+                WHERE r.sample_id = curation_sample.id AND r.reviewer_id = todo.answer_from_id
+            ), '')
+            ELSE '' END,
+        final_source = CASE WHEN todo.settle THEN 'consensus'
+            ELSE curation_sample.final_source END,
+        settled_at = CASE WHEN todo.settle THEN %(now)s ELSE curation_sample.settled_at END,
+        updated_at = %(now)s
+    FROM todo
+    WHERE curation_sample.id = todo.id AND curation_sample.status = 'complete'
+    RETURNING todo.settle
+)
+SELECT count(*) FILTER (WHERE settle), count(*) FILTER (WHERE NOT settle) FROM done
+"""
+
+
+def samples_settle(*, project: Project) -> tuple[int, int]:
+    """Complete samples whose consensus is confident enough settle; the rest go to a lead.
+
+    Runs after `consensus_store` in the same transaction, so every label it reads is this run's.
+    One statement that starts from the project's complete samples (none on most re-runs) and is
+    guarded on status "complete", so a re-run never touches what is settled or adjudicated.
+    """
+    now = timezone.now()
+    threshold = float(project.consensus_threshold) - 1e-9
+    params = {
+        "threshold": threshold,
+        "project": project.pk,
+        "overlap": project.overlap,
+        "now": now,
+    }
+    if connection.vendor != "postgresql":
+        return _settle_portable(project, threshold, now)
+    if not len(_samples_to_decide(project)):  # most re-runs: nothing complete
+        return 0, 0
+    with connection.cursor() as cursor:
+        cursor.execute(SETTLE_SQL, params)
+        settled, queued = cursor.fetchone()
+    return int(settled), int(queued)
+
+
+def _settle_portable(project: Project, threshold: float, now) -> tuple[int, int]:
+    """The same decisions row by row, for the SQLite demo."""
+    from curation.models import Sample
+
+    todo = Sample.objects.filter(
+        project=project,
+        status=Sample.Status.COMPLETE,
+        quarantined=False,
+        consensus__n_reviews__gte=project.overlap,
+    ).select_related("consensus")
+    changed, settled = [], 0
+    for sample in todo:
+        label = sample.consensus
+        sample.updated_at = now
+        if label.min_confidence < threshold:
+            sample.status = Sample.Status.ADJUDICATION
+            changed.append(sample)
+            continue
+        settled += 1
+        sample.status = Sample.Status.SETTLED
+        sample.final_grades = label.grades
+        sample.final_verdict = label.verdict
+        sample.final_source = "consensus"
+        sample.settled_at = now
+        if label.verdict == "accept":
+            sample.final_answer = sample.answer
+        elif label.verdict == "revise":
+            correction = Review.objects.filter(
+                sample=sample, reviewer_id=label.answer_from_id
+            ).values_list("corrected_answer", flat=True)
+            sample.final_answer = correction.first() or ""
+        else:
+            sample.final_answer = ""
+        changed.append(sample)
+    fields = ["status", "final_grades", "final_verdict", "final_answer", "final_source"]
+    Sample.objects.bulk_update(changed, [*fields, "settled_at", "updated_at"], batch_size=500)
+    return settled, len(changed) - settled

@@ -1,0 +1,232 @@
+"""Pages: the admin's agreement dashboard, the lead's adjudication queue and decision page, and a
+physician's own agreement. Presentation only; rules live in selectors and services."""
+
+from __future__ import annotations
+
+import difflib
+import html
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.safestring import mark_safe
+from django.views.decorators.http import require_GET, require_http_methods
+
+from core.errors import DomainError, NotFound
+from curation.agreement import selectors
+from curation.agreement.adjudication import adjudication_record
+from curation.agreement.services import agreement_request
+from curation.models import Criterion
+
+CHART_WIDTH = 640
+ROW_HEIGHT = 28
+LABEL_WIDTH = 190
+AXIS_MIN, AXIS_MAX = -0.2, 1.0
+
+
+def _x(value: float) -> float:
+    value = min(max(value, AXIS_MIN), AXIS_MAX)
+    span = CHART_WIDTH - LABEL_WIDTH - 20
+    return round(LABEL_WIDTH + (value - AXIS_MIN) / (AXIS_MAX - AXIS_MIN) * span, 1)
+
+
+def alpha_chart(report) -> dict:
+    """Rows of the per-criterion alpha chart (point and 95% interval), drawn as inline SVG."""
+    rows = []
+    entries = [*report.figures.get("criteria", [])]
+    if report.figures.get("verdict"):
+        entries.append(report.figures["verdict"])
+    for i, entry in enumerate(entries):
+        overall = entry["overall"]
+        y = 20 + i * ROW_HEIGHT
+        row = {
+            "label": entry["key"],
+            "y": y,
+            "text_y": y + 4,
+            "alpha": overall.get("alpha"),
+            "level": entry.get("level"),
+            "n": overall.get("n_items"),
+        }
+        if overall.get("alpha") is not None:
+            row["cx"] = _x(overall["alpha"])
+            row["x1"] = _x(
+                overall.get("ci_low") if overall.get("ci_low") is not None else overall["alpha"]
+            )
+            row["x2"] = _x(
+                overall.get("ci_high") if overall.get("ci_high") is not None else overall["alpha"]
+            )
+        rows.append(row)
+    height = 40 + len(rows) * ROW_HEIGHT
+    ticks = [{"x": _x(v), "label": f"{v:g}"} for v in (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)]
+    guides = [{"x": _x(v), "label": f"{v:g}"} for v in (0.667, 0.8)]
+    return {
+        "rows": rows,
+        "height": height,
+        "width": CHART_WIDTH,
+        "ticks": ticks,
+        "guides": guides,
+        "axis_y": height - 14,
+        "label_x": LABEL_WIDTH - 8,
+    }
+
+
+def trend_lines(trend: list[dict], keys: list[str]) -> dict:
+    """One polyline per criterion across reports, on a 0..1 scale."""
+    width, height = CHART_WIDTH, 160
+    n = len(trend)
+    lines = []
+    for key in keys:
+        points = []
+        for i, point in enumerate(trend):
+            value = point.get(key)
+            if value is None:
+                continue
+            x = 40 + (i * (width - 60) / max(n - 1, 1))
+            y = 10 + (1 - min(max(value, 0.0), 1.0)) * (height - 30)
+            points.append(f"{x:.1f},{y:.1f}")
+        lines.append(
+            {"key": key, "points": " ".join(points), "last": trend[-1].get(key) if trend else None}
+        )
+    return {"lines": lines, "width": width, "height": height, "n": n}
+
+
+def word_diff(before: str, after: str) -> str:
+    """The correction as a word diff of the model's answer: <del> removed, <ins> added."""
+    old, new = (before or "").split(), (after or "").split()
+    out = []
+    for op, a1, a2, b1, b2 in difflib.SequenceMatcher(a=old, b=new, autojunk=False).get_opcodes():
+        if op == "equal":
+            out.append(html.escape(" ".join(old[a1:a2])))
+            continue
+        if op in ("delete", "replace"):
+            out.append(f"<del>{html.escape(' '.join(old[a1:a2]))}</del>")
+        if op in ("insert", "replace"):
+            out.append(f"<ins>{html.escape(' '.join(new[b1:b2]))}</ins>")
+    return mark_safe(" ".join(out))  # noqa: S308 - every piece is escaped above
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def dashboard(request, slug: str):
+    try:
+        project = selectors.project_for_admin(request.user, slug)
+    except NotFound:
+        raise Http404("Project not found.")
+    if request.method == "POST":
+        agreement_request(project=project, actor=request.user)
+        messages.success(request, "Agreement recomputation queued; refresh in a moment.")
+        return redirect("agreement-dashboard", slug=project.slug)
+    report = selectors.latest_report(project)
+    sort = request.GET.get("sort", "agreement")
+    keys = [c["key"] for c in report.figures.get("criteria", [])] + ["verdict"] if report else []
+    context = {
+        "project": project,
+        "report": report,
+        "chart": alpha_chart(report) if report else None,
+        "trend": trend_lines(selectors.alpha_trend(project), keys) if report else None,
+        "physicians": selectors.physician_table(report, sort),
+        "sort": sort,
+        "sorts": list(selectors.PHYSICIAN_SORTS),
+        "queue_size": selectors.adjudication_queue_size(project),
+        "runs": selectors.reports_for_project(project)[:10],
+    }
+    return render(request, "agreement/dashboard.html", context)
+
+
+@login_required
+@require_GET
+def queue(request):
+    if not selectors.is_lead(request.user):
+        raise Http404("Not found.")
+    samples = selectors.adjudication_queue(request.user)[:200]
+    return render(request, "agreement/queue.html", {"samples": samples})
+
+
+def _criteria_fields(sample, posted=None) -> list[dict]:
+    consensus = getattr(sample, "consensus", None)
+    fields = []
+    for c in Criterion.objects.filter(rubric_id=sample.project.rubric_id).order_by("position"):
+        if c.kind in (Criterion.Kind.BINARY, Criterion.Kind.POINTS):
+            options = [("true", "Met"), ("false", "Not met")]
+        elif c.kind == Criterion.Kind.ORDINAL:
+            options = [(str(v), c.labels.get(str(v), str(v))) for v in c.categories()]
+        else:
+            options = [(str(v), str(v)) for v in c.choices]
+        if c.allow_na:
+            options.append(("na", "Not applicable"))
+        suggested = consensus.grades.get(c.key) if consensus else None
+        if isinstance(suggested, bool):
+            suggested = "true" if suggested else "false"
+        current = posted.get(f"grade-{c.key}") if posted else suggested
+        fields.append(
+            {
+                "criterion": c,
+                "name": f"grade-{c.key}",
+                "options": options,
+                "current": "" if current is None else str(current),
+            }
+        )
+    return fields
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def decide(request, sample_id: int):
+    try:
+        sample = selectors.sample_for_adjudication(request.user, sample_id)
+    except NotFound:
+        raise Http404("Sample not found.")
+    errors = []
+    if request.method == "POST":
+        grades = {
+            key.removeprefix("grade-"): value
+            for key, value in request.POST.items()
+            if key.startswith("grade-")
+        }
+        try:
+            adjudication_record(
+                sample=sample,
+                lead=request.user,
+                grades=grades,
+                verdict=request.POST.get("verdict", ""),
+                final_answer=request.POST.get("final_answer", ""),
+                note=request.POST.get("note", ""),
+            )
+        except NotFound:
+            raise Http404("Sample not found.")
+        except DomainError as exc:
+            errors = [str(d) for d in exc.details]
+        else:
+            messages.success(request, f"Sample {sample.external_id} settled by adjudication.")
+            return redirect("adjudication-queue")
+    reviews = [
+        {
+            "review": r,
+            "diff": word_diff(sample.answer, r.corrected_answer) if r.corrected_answer else None,
+        }
+        for r in sample.reviews.all()
+    ]
+    context = {
+        "sample": sample,
+        "reviews": reviews,
+        "consensus": getattr(sample, "consensus", None),
+        "fields": _criteria_fields(sample, request.POST if request.method == "POST" else None),
+        "errors": errors,
+        "posted": request.POST,
+        "can_decide": sample.status == "adjudication" and selectors.is_lead(request.user),
+    }
+    return render(request, "agreement/decide.html", context, status=400 if errors else 200)
+
+
+@login_required
+@require_GET
+def own(request):
+    return render(
+        request,
+        "agreement/own.html",
+        {
+            "settled": selectors.own_agreement(request.user),
+            "reports": selectors.own_quality(request.user),
+        },
+    )

@@ -1,0 +1,1 @@
+"""Projects: the project file (read, validate, load), rubric versions, workload (pause, caps)."""

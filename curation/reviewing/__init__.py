@@ -1,0 +1,1 @@
+"""The reviewer workflow: assignment, reviews, reviewer pages and API."""
