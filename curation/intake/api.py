@@ -13,13 +13,14 @@ from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from core.errors import DomainError, ErrorDetail, NotFound
+from curation.intake.formats import FORMATS
 from curation.intake.serializers import (
     ImportBodySerializer,
     ImportQuerySerializer,
     ImportResultSerializer,
     ImportUploadSerializer,
 )
-from curation.intake.services import FORMATS, samples_import
+from curation.intake.services import samples_import
 from curation.models import Project
 
 ERROR = OpenApiResponse(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from curation.intake.services import FORMATS
+from curation.intake.formats import FORMATS
 
 
 class ImportQuerySerializer(serializers.Serializer):

@@ -10,7 +10,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from core.errors import DomainError
 from core.ingest import progress_bar
-from curation.intake.services import FORMATS, samples_import
+from curation.intake.formats import FORMATS
+from curation.intake.services import samples_import
 from curation.models import Project
 
 
