@@ -22,6 +22,6 @@ urlpatterns = [
     path("", include("curation.agreement.urls")),
     path("", include("exports.urls")),
     path("", include("annotators.urls")),
-    path("", include("curation.console_urls")),
+    path("", include("console.urls")),
     path("", include("curation.reviewing.urls")),
 ]

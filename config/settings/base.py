@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "annotators",
     "curation",
     "exports",
+    "console",
 ]
 
 MIDDLEWARE = [

@@ -10,13 +10,13 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from console.selectors import project_detail, projects_overview
+from console.views import day_chart, progress_bar
 from core.errors import DomainError
 from core.models import AuditEvent
-from curation.console_views import day_chart, progress_bar
 from curation.models import Review, Sample
 from curation.projects.workload import project_pause, project_resume
 from curation.reviewing.assignment import assignment_next, assignment_skip
-from curation.selectors.console import project_detail, projects_overview
 from tests.console.conftest import lease, review
 from tests.factories import PhysicianFactory, ProjectFactory, SampleFactory, join
 

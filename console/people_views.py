@@ -2,7 +2,7 @@
 set a daily cap, and run cohorts. Staff only.
 
 The pages that also show work done (the physician list and page, the cohort page, workload) are
-read by `curation.console_views`, the higher app; the forms here post back to them.
+read by `console.views`, the higher app; the forms here post back to them.
 """
 
 from __future__ import annotations
@@ -13,11 +13,9 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
-from core.decorators import staff_required
-from core.errors import DomainError
-
-from . import services
-from .forms_console import (
+from annotators import services
+from annotators.models import Cohort, Physician
+from console.forms import (
     CapForm,
     CohortForm,
     CohortRenameForm,
@@ -27,7 +25,8 @@ from .forms_console import (
     PhysiciansImportForm,
     VerifyForm,
 )
-from .models import Cohort, Physician
+from core.decorators import staff_required
+from core.errors import DomainError
 
 # A cohort page lives at /console/cohorts/<slug>/; these slugs are pages of their own.
 RESERVED_COHORT_SLUGS = frozenset({"new"})

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
-from .models import Cohort, CohortMembership, Physician, Specialty
+from annotators.models import Cohort, CohortMembership, Physician, Specialty
 
 
 class InviteForm(forms.Form):

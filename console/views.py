@@ -2,8 +2,9 @@
 
 Staff see every page; a project admin sees the projects pages for the projects they run, and
 gets 403 elsewhere; physicians get 403 (signed-out users go to the sign-in page). Objects come
-through `selectors.console` (one door, the same 404 for missing and forbidden); writes go
-through services. Charts are inline SVG drawn here, so every page works without JavaScript.
+through `console.selectors` and `console.people` (one door, the same 404 for missing and
+forbidden); writes go through services. Charts are inline SVG drawn here, so every page works
+without JavaScript.
 """
 
 from __future__ import annotations
@@ -21,15 +22,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from annotators.forms_console import (
-    CapForm,
-    CohortRenameForm,
-    MemberAddForm,
-    NoteForm,
-    ReasonForm,
-    VerifyForm,
-)
 from annotators.models import Cohort, CohortMembership, Physician, Specialty
+from console import people, selectors
+from console.forms import CapForm, CohortRenameForm, MemberAddForm, NoteForm, ReasonForm, VerifyForm
 from core.decorators import staff_required
 from core.errors import DomainError, NotFound
 from curation.agreement import selectors as agreement_selectors
@@ -40,8 +35,6 @@ from curation.projects.workload import (
     project_resume,
 )
 from curation.reviewing.selectors import reviewer_stats
-
-from .selectors import console as selectors
 
 PAGE_SIZE = 50
 CHART_W, CHART_H, CHART_LEFT, CHART_BOTTOM = 560, 150, 28, 22
@@ -263,7 +256,7 @@ def physicians(request: HttpRequest) -> HttpResponse:
         name: request.GET.get(name, "").strip()
         for name in ("q", "status", "verification", "specialty", "cohort")
     }
-    found = selectors.physicians_for_console(request.user, **filters)
+    found = people.physicians_for_console(request.user, **filters)
     page = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -282,7 +275,7 @@ def physicians(request: HttpRequest) -> HttpResponse:
 
 def _physician_or_404(request: HttpRequest, physician_id: int) -> Physician:
     try:
-        return selectors.physician_for_console(request.user, physician_id)
+        return people.physician_for_console(request.user, physician_id)
     except NotFound:
         raise Http404("No such physician.")
 
@@ -295,10 +288,10 @@ def physician_detail(request: HttpRequest, physician_id: int) -> HttpResponse:
     context = {
         "physician": physician,
         "stats": reviewer_stats(user),
-        "by_project": selectors.physician_reviews_by_project(physician),
+        "by_project": people.physician_reviews_by_project(physician),
         "agreement": agreement_selectors.own_agreement(user),
         "quality": agreement_selectors.own_quality(user),
-        "activity": event_changes(selectors.physician_activity(physician)),
+        "activity": event_changes(people.physician_activity(physician)),
         "verify_form": VerifyForm.for_physician(physician),
         "suspend_form": ReasonForm(),
         "reinstate_form": NoteForm(),
@@ -338,7 +331,7 @@ def physician_suspend_view(request: HttpRequest, physician_id: int) -> HttpRespo
 def cohorts(request: HttpRequest) -> HttpResponse:
     show = request.GET.get("show", "active")
     archived = {"active": False, "archived": True}.get(show)
-    context = {"cohorts": selectors.cohorts_for_console(request.user, archived=archived)}
+    context = {"cohorts": people.cohorts_for_console(request.user, archived=archived)}
     return render(request, "console/cohorts.html", {**context, "show": show, "section": "cohorts"})
 
 
@@ -346,10 +339,10 @@ def cohorts(request: HttpRequest) -> HttpResponse:
 @require_GET
 def cohort_detail(request: HttpRequest, slug: str) -> HttpResponse:
     try:
-        cohort = selectors.cohort_for_console(request.user, slug)
+        cohort = people.cohort_for_console(request.user, slug)
     except NotFound:
         raise Http404("No such cohort.")
-    detail = selectors.cohort_detail(cohort)
+    detail = people.cohort_detail(cohort)
     context = {
         "cohort": cohort,
         **detail,
