@@ -8,7 +8,6 @@ api_patterns = [
     path("", include("curation.reviewing.api_urls")),
     path("", include("curation.agreement.api_urls")),
     path("", include("exports.api_urls")),
-    path("", include("annotators.api_urls")),
 ]
 
 handler404 = "core.api.page_not_found"

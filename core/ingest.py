@@ -44,11 +44,11 @@ CHUNK_BYTES = 1024 * 1024
 
 
 def max_field_bytes() -> int:
-    return int(getattr(settings, "IMPORT_MAX_FIELD_BYTES", 1024 * 1024))
+    return int(settings.IMPORT_MAX_FIELD_BYTES)
 
 
 def max_errors() -> int:
-    return int(getattr(settings, "IMPORT_MAX_ERRORS", 50))
+    return int(settings.IMPORT_MAX_ERRORS)
 
 
 def max_record_bytes() -> int:

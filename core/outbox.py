@@ -29,9 +29,9 @@ from .models import OutboxMessage
 log = logging.getLogger(__name__)
 
 # A message younger than this is left to the commit hook that is publishing it right now.
-FLUSH_GRACE = dt.timedelta(seconds=getattr(settings, "OUTBOX_FLUSH_GRACE_SECONDS", 5))
+FLUSH_GRACE = dt.timedelta(seconds=settings.OUTBOX_FLUSH_GRACE_SECONDS)
 FLUSH_BATCH = 500
-SENT_KEPT = dt.timedelta(days=getattr(settings, "OUTBOX_KEEP_SENT_DAYS", 7))
+SENT_KEPT = dt.timedelta(days=settings.OUTBOX_KEEP_SENT_DAYS)
 
 
 def _task_name(task: Any) -> str:
@@ -53,9 +53,9 @@ def enqueue(task: Any, *args: Any, **kwargs: Any) -> OutboxMessage:
 
 
 def _send(message: OutboxMessage) -> None:
-    from config.celery import app
+    from celery import current_app
 
-    app.send_task(
+    current_app.send_task(
         message.task,
         args=message.args,
         kwargs=message.kwargs,

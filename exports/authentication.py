@@ -5,7 +5,6 @@ from __future__ import annotations
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
-from .models import PipelineToken
 from .services import TOKEN_PREFIX, pipeline_token_authenticate
 
 
@@ -39,10 +38,6 @@ class PipelineTokenAuthentication(authentication.BaseAuthentication):
 
     def authenticate_header(self, request) -> str:
         return "Bearer"
-
-
-def is_pipeline_token(auth) -> bool:
-    return isinstance(auth, PipelineToken)
 
 
 class PipelineTokenScheme(OpenApiAuthenticationExtension):

@@ -34,7 +34,7 @@ from .selectors import (
 )
 from .writers import WRITERS, file_digest
 
-CHUNK_SIZE = getattr(settings, "EXPORTS_CHUNK_SIZE", 5000)
+CHUNK_SIZE = settings.EXPORTS_CHUNK_SIZE
 
 Progress = Callable[[int, int | None], None]
 
@@ -51,7 +51,7 @@ def pseudonym_salt(*, project_id: int, format: str, spec: dict) -> bytes:
     material = orjson.dumps(
         {"project": project_id, "format": format, "spec": spec}, option=orjson.OPT_SORT_KEYS
     )
-    key = getattr(settings, "EXPORTS_PSEUDONYM_KEY", None) or settings.SECRET_KEY
+    key = settings.EXPORTS_PSEUDONYM_KEY or settings.SECRET_KEY
     return hmac.new(key.encode(), b"rounds-export-reviewers:" + material, hashlib.sha256).digest()
 
 
@@ -156,7 +156,7 @@ def dataset_build(*, export: Export, workdir: Path, progress: Progress) -> Build
         salt=pseudonym_salt(project_id=project.pk, format=export.format, spec=spec),
         criteria=criteria,
         in_sql_reviewers=connection.vendor == "postgresql"
-        and getattr(settings, "EXPORTS_REVIEWERS_IN_SQL", True),
+        and settings.EXPORTS_REVIEWERS_IN_SQL,
         with_grades=with_grades,
         skip_reviewers=frozenset(model_grader_ids()),
     )

@@ -7,15 +7,6 @@ from rest_framework.permissions import BasePermission
 from .models import PipelineToken
 
 
-class DenyPipelineTokens(BasePermission):
-    """For every non-export endpoint: a pipeline token is never enough."""
-
-    message = "Pipeline tokens may only list, create and download exports."
-
-    def has_permission(self, request, view) -> bool:
-        return not isinstance(request.auth, PipelineToken)
-
-
 class CanUseExports(BasePermission):
     """Staff, project administrators (for their projects) and live pipeline tokens (for theirs).
 

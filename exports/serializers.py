@@ -65,12 +65,6 @@ class ExportFileOutput(serializers.Serializer):
     sha256 = serializers.CharField()
 
 
-class ProgressOutput(serializers.Serializer):
-    rows = serializers.IntegerField()
-    total = serializers.IntegerField(allow_null=True)
-    percent = serializers.IntegerField()
-
-
 class ExportOutput(serializers.ModelSerializer):
     project = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     url = serializers.SerializerMethodField()

@@ -33,8 +33,8 @@ from .spec import spec_normalise
 log = logging.getLogger(__name__)
 
 TRANSIENT_ERRORS = (OperationalError, InterfaceError)
-HEARTBEAT_STALE = dt.timedelta(seconds=getattr(settings, "EXPORTS_HEARTBEAT_STALE_SECONDS", 120))
-MAX_ATTEMPTS = getattr(settings, "EXPORTS_MAX_ATTEMPTS", 5)
+HEARTBEAT_STALE = dt.timedelta(seconds=settings.EXPORTS_HEARTBEAT_STALE_SECONDS)
+MAX_ATTEMPTS = settings.EXPORTS_MAX_ATTEMPTS
 TOKEN_PREFIX = "rpl_"
 
 
@@ -48,10 +48,9 @@ class Superseded(Exception):
 def _enqueue(export_id: int, *, stale_after: dt.timedelta | None = None) -> None:
     from core.outbox import enqueue
 
-    from .tasks import export_build_task
-
     seconds = int(stale_after.total_seconds()) if stale_after is not None else None
-    enqueue(export_build_task, export_id, stale_after_seconds=seconds)
+    # By name: exports.tasks imports this module, not the other way round.
+    enqueue("exports.build", export_id, stale_after_seconds=seconds)
 
 
 @transaction.atomic

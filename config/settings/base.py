@@ -266,6 +266,27 @@ IMPORT_MAX_FIELD_BYTES = int(os.environ.get("IMPORT_MAX_FIELD_BYTES", str(1024 *
 IMPORT_BATCH_SIZE = int(os.environ.get("IMPORT_BATCH_SIZE", "2000"))
 IMPORT_MAX_ERRORS = 50
 
+# The outbox: a message younger than this is left to the commit hook publishing it (seconds).
+OUTBOX_FLUSH_GRACE_SECONDS = 5
+# The outbox: how long published messages are kept before the flush deletes them (days).
+OUTBOX_KEEP_SENT_DAYS = 7
+
+# The agreement job: how consensus is reached (a method of curation.agreement.stats.consensus).
+AGREEMENT_CONSENSUS_METHOD = "dawid_skene"
+# The agreement job: threads that read and compute in parallel.
+AGREEMENT_WORKERS = 1
+
+# Exports: an attempt whose heartbeat is older than this is taken over (seconds).
+EXPORTS_HEARTBEAT_STALE_SECONDS = 120
+# Exports: attempts at one export before it is marked failed.
+EXPORTS_MAX_ATTEMPTS = 5
+# Exports: rows read from the database per batch while a file is written.
+EXPORTS_CHUNK_SIZE = 5000
+# Exports: the key of reviewer pseudonyms; unset, SECRET_KEY is used.
+EXPORTS_PSEUDONYM_KEY = os.environ.get("EXPORTS_PSEUDONYM_KEY") or None
+# Exports: gather each sample's reviewers in SQL (False: in Python, for databases without it).
+EXPORTS_REVIEWERS_IN_SQL = True
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -22,13 +22,6 @@ PHYSICIAN_SORTS = {
 }
 
 
-def is_project_admin(user, project: Project) -> bool:
-    return bool(
-        user.is_authenticated
-        and (user.is_superuser or user.is_staff or project.admins.filter(pk=user.pk).exists())
-    )
-
-
 def projects_for_admin(user) -> QuerySet[Project]:
     if not user.is_authenticated:
         return Project.objects.none()

@@ -188,7 +188,7 @@ def agreement_compute(
 
     `fail_after_read` exists for tests of the all-or-nothing guarantee.
     """
-    method = method or getattr(settings, "AGREEMENT_CONSENSUS_METHOD", "dawid_skene")
+    method = method or settings.AGREEMENT_CONSENSUS_METHOD
     if method not in METHODS:
         raise Conflict(
             f"Unknown consensus method {method!r}; use one of {', '.join(METHODS)}.",
@@ -271,7 +271,7 @@ def _workers() -> int:
     two threads, 12 s and 1.5 GB with one). The report's statistics always get their own thread,
     since they overlap work done by PostgreSQL, not by this process.
     """
-    return max(1, int(getattr(settings, "AGREEMENT_WORKERS", None) or 1))
+    return max(1, int(settings.AGREEMENT_WORKERS or 1))
 
 
 def _finish(run: _Run, dataset, phase, figures, sample_ids, reviewer_ids, stored):
@@ -351,7 +351,7 @@ def _finish(run: _Run, dataset, phase, figures, sample_ids, reviewer_ids, stored
 def agreement_request(*, project: Project, actor) -> None:
     """Queue a run of the agreement job once this transaction commits (never in the request)."""
     from core.outbox import enqueue
-    from curation.agreement.tasks import compute_agreement
 
     audit_record(actor=actor, action="agreement.requested", obj=project)
-    enqueue(compute_agreement, project.pk, getattr(actor, "pk", None))
+    # By name: curation.agreement.tasks imports this module, not the other way round.
+    enqueue("curation.compute_agreement", project.pk, getattr(actor, "pk", None))

@@ -62,7 +62,7 @@ def samples_import(
             f"unknown format {fmt!r}: expected one of {', '.join(FORMATS)}", field="format"
         )
     project = Project.objects.select_for_update().select_related("rubric").get(pk=project.pk)
-    batch_size = int(getattr(settings, "IMPORT_BATCH_SIZE", 2000))
+    batch_size = int(settings.IMPORT_BATCH_SIZE)
     for name, fmt_used, errors, records in _records_of(source, fmt, filename, progress):
         result = ImportResult(file=name, format=fmt_used)
         importer = _Importer(project=project, update=update, actor=actor, result=result)

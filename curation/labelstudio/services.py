@@ -22,8 +22,6 @@ from curation.labelstudio import config as ls_config
 from curation.labelstudio.pull import ExportedAnnotation
 from curation.models import LabelStudioLink, LabelStudioTask, Project, Sample
 
-DEFAULT_BATCH_SIZE = 500
-
 
 @dataclass
 class PushReport:
@@ -132,7 +130,7 @@ def labelstudio_push(
     from curation.labelstudio import push as remote
     from curation.reviewing.rendering import markdown_render
 
-    batch_size = batch_size or getattr(settings, "LABEL_STUDIO_BATCH_SIZE", DEFAULT_BATCH_SIZE)
+    batch_size = batch_size or settings.LABEL_STUDIO_BATCH_SIZE
     _credentials_check(project=project, url=url, token=token)
     link = labelstudio_link_save(project=project, url=url, token=token, actor=actor)
     criteria = list(project.rubric.criteria.order_by("position"))

@@ -16,7 +16,7 @@ def _fernet():
     """Fernet keyed on SECRET_KEY (and its fallbacks, so a key rotation can still decrypt)."""
     from cryptography.fernet import Fernet, MultiFernet
 
-    secrets = [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
+    secrets = [settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS]
     keys = [
         Fernet(
             base64.urlsafe_b64encode(hashlib.sha256(f"rounds.labelstudio:{s}".encode()).digest())
@@ -57,7 +57,7 @@ class LabelStudioLink(models.Model):
     def get_token(self) -> str:
         """The stored token, or the one from settings; '' when there is neither."""
         if not self.token_encrypted:
-            return getattr(settings, "LABEL_STUDIO_TOKEN", "") or ""
+            return settings.LABEL_STUDIO_TOKEN or ""
         from cryptography.fernet import InvalidToken
 
         try:
@@ -69,7 +69,7 @@ class LabelStudioLink(models.Model):
     def token_hint(self) -> str:
         if self.token_last4:
             return f"…{self.token_last4}"
-        return "(from settings)" if getattr(settings, "LABEL_STUDIO_TOKEN", "") else "(none)"
+        return "(from settings)" if settings.LABEL_STUDIO_TOKEN else "(none)"
 
 
 class LabelStudioTask(models.Model):

@@ -19,7 +19,6 @@ from curation.models.review import SkipReason, Verdict
 GRADE_PREFIX = "grade_"
 NA = "na"
 NA_HOTKEY = "x"
-VERDICT_HOTKEYS = {"accept": ("a", "1"), "revise": ("v", "2"), "reject": ("r", "3")}
 
 
 @dataclass(frozen=True)

@@ -492,7 +492,3 @@ def review_draft_save(*, assignment: Assignment, user, payload: dict) -> ReviewD
             object_repr=f"draft of assignment {locked.pk}",
         )
     return draft
-
-
-# The import door lives in its own module; it is part of this service's surface.
-from curation.intake.review_import import ReviewImportResult, reviews_import  # noqa: E402, F401

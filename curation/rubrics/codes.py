@@ -28,7 +28,7 @@ def rubric_items(rubric_id: int, criteria=None) -> list[Item]:
 
     `criteria` are the rubric's criteria when the caller has already read them.
     """
-    from curation.models import Criterion
+    from curation.models.rubric import Criterion
 
     if criteria is None:
         criteria = Criterion.objects.filter(rubric_id=rubric_id)

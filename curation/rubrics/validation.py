@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from core.errors import DomainError, ErrorDetail
-from curation.models import Criterion
+from curation.models.rubric import Criterion
 
 NOT_APPLICABLE = None
 VERDICTS = ("accept", "revise", "reject")

@@ -9,9 +9,9 @@ from django.core.management import CommandError, call_command
 
 from core.errors import DomainError
 from core.models import AuditEvent
+from curation.intake.review_import import reviews_import
 from curation.models import Assignment, Review, ReviewRevision, Sample
 from curation.reviewing.assignment import assignment_next
-from curation.reviewing.reviews import reviews_import
 from tests.curation.workflow_helpers import grades
 from tests.factories import PhysicianFactory, SampleFactory
 

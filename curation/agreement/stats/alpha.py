@@ -82,20 +82,6 @@ def _alpha_from_coincidences(o: np.ndarray, level: str, values: np.ndarray | Non
         return 1.0 - (n - 1.0) * observed / expected
 
 
-def coincidences(counts: np.ndarray) -> np.ndarray:
-    """The K x K coincidence matrix of a value-count matrix (items rated once contribute 0).
-
-    One weighted matrix product: sum over items of (n_uc n_uk - [c=k] n_uc) / (m_u - 1).
-    """
-    counts = np.asarray(counts, dtype=float)
-    m = counts.sum(axis=1)
-    weight = np.divide(1.0, m - 1.0, out=np.zeros_like(m), where=m >= 2)
-    weighted = counts * weight[:, None]
-    o = weighted.T @ counts
-    o[np.diag_indices_from(o)] -= weighted.sum(axis=0)
-    return o
-
-
 def _pairable_patterns(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
     """Distinct rows of items rated at least twice, their frequencies, and how many rated once."""
     pats, freq = patterns(np.asarray(counts))

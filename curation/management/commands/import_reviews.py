@@ -9,8 +9,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from core.errors import DomainError
 from core.ingest import progress_bar
+from curation.intake.review_import import reviews_import
 from curation.models import Project
-from curation.reviewing.reviews import reviews_import
 
 
 class Command(BaseCommand):

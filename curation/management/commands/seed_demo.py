@@ -17,10 +17,10 @@ from annotators.models import Physician
 from annotators.services import invitation_accept, physician_verify, physicians_import
 from core.audit import audit_record
 from core.errors import DomainError
+from curation.intake.review_import import reviews_import
 from curation.intake.services import samples_import
 from curation.models import Project
 from curation.projects.services import project_load
-from curation.reviewing.reviews import reviews_import
 
 DEMO_DIR = Path(settings.BASE_DIR) / "demo"
 DEMO_PASSWORD = "rounds-demo-2026"
