@@ -1,11 +1,12 @@
 from django.contrib import admin, messages
 from django.urls import path, reverse
 
+from annotators.csv_import import physicians_import
+from annotators.services import physician_reinstate, physician_suspend, physician_verify
 from core.errors import DomainError
 
 from .forms import PhysicianActionForm
 from .models import Cohort, CohortMembership, Physician, Specialty
-from .services import physician_reinstate, physician_suspend, physician_verify, physicians_import
 from .views import admin_upload_view
 
 

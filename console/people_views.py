@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
-from annotators import services
+from annotators import csv_import, services
 from annotators.models import Cohort, Physician
 from console.forms import (
     CapForm,
@@ -119,7 +119,7 @@ def physicians_import_view(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
-            result = services.physicians_import(
+            result = csv_import.physicians_import(
                 source=upload,
                 filename=upload.name,
                 resend=form.cleaned_data["resend"],

@@ -10,14 +10,8 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from core.errors import DomainError
-from core.ingest import (
-    ErrorCollector,
-    Record,
-    detect_format,
-    iter_records,
-    open_source,
-    peek,
-)
+from core.ingest import ErrorCollector, detect_format, open_source, peek
+from core.records import Record, iter_records
 
 FORMATS = ("jsonl", "json", "csv", "labelstudio", "chat")
 ROLES = ("system", "user", "assistant")

@@ -27,15 +27,8 @@ from django.utils.dateparse import parse_datetime
 from annotators.models import Physician
 from core.audit import audit_record
 from core.errors import DomainError
-from core.ingest import (
-    ErrorCollector,
-    batched,
-    check_field_sizes,
-    detect_format,
-    iter_records,
-    open_source,
-    peek,
-)
+from core.ingest import ErrorCollector, batched, check_field_sizes, detect_format, open_source, peek
+from core.records import iter_records
 from curation.models import Project, Review, Sample
 from curation.reviewing.reviews import review_record
 

@@ -13,7 +13,7 @@ import yaml
 
 from annotators.models import Cohort
 from core.errors import DomainError, ErrorDetail
-from core.ingest import load_document
+from core.records import load_document
 from curation.models import Criterion, Project
 from curation.models.rubric import Axis
 

@@ -12,13 +12,10 @@ from core.ingest import (
     batched,
     check_field_sizes,
     detect_format,
-    iter_csv,
-    iter_json_array,
-    iter_jsonl,
-    load_document,
     open_source,
     progress_bar,
 )
+from core.records import iter_csv, iter_json_array, iter_jsonl, load_document
 
 
 def read(fn, data: bytes, chunk: int | None = None):

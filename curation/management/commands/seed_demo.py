@@ -13,8 +13,9 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from annotators.csv_import import physicians_import
 from annotators.models import Physician
-from annotators.services import invitation_accept, physician_verify, physicians_import
+from annotators.services import invitation_accept, physician_verify
 from core.audit import audit_record
 from core.errors import DomainError
 from curation.intake.review_import import reviews_import
