@@ -155,8 +155,7 @@ def dataset_build(*, export: Export, workdir: Path, progress: Progress) -> Build
         rubric_version=f"{rubric.family}@{rubric.version}",
         salt=pseudonym_salt(project_id=project.pk, format=export.format, spec=spec),
         criteria=criteria,
-        in_sql_reviewers=connection.vendor == "postgresql"
-        and settings.EXPORTS_REVIEWERS_IN_SQL,
+        in_sql_reviewers=connection.vendor == "postgresql" and settings.EXPORTS_REVIEWERS_IN_SQL,
         with_grades=with_grades,
         skip_reviewers=frozenset(model_grader_ids()),
     )
