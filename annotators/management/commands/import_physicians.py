@@ -7,8 +7,7 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from annotators.csv_import import physicians_import
-from annotators.services import CSV_COLUMNS
+from annotators.csv_import import CSV_COLUMNS, physicians_import
 from core.errors import DomainError
 from core.ingest import progress_bar
 
