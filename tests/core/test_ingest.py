@@ -22,14 +22,14 @@ def read(fn, data: bytes, chunk: int | None = None):
     errors = ErrorCollector(file="in.txt")
     stream = io.BufferedReader(io.BytesIO(data), 8)
     if chunk:
-        import core.ingest as ingest
+        import core.records as readers
 
-        old = ingest.CHUNK_BYTES
-        ingest.CHUNK_BYTES = chunk
+        old = readers.CHUNK_BYTES
+        readers.CHUNK_BYTES = chunk
         try:
             records = [(r.line, r.data) for r in fn(stream, errors=errors)]
         finally:
-            ingest.CHUNK_BYTES = old
+            readers.CHUNK_BYTES = old
     else:
         records = [(r.line, r.data) for r in fn(stream, errors=errors)]
     return records, [str(d) for d in errors.details]
