@@ -25,10 +25,11 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from annotators.models import Cohort, CohortMembership, Physician
+from annotators.models import Physician
 from core.errors import NotFound
 
 from ..models import Assignment, Project, Review, Sample
+from ..reviewing import eligibility
 
 
 def _count(qs: QuerySet, group: str) -> Subquery:
@@ -49,21 +50,18 @@ def projects_for_reviewer(user) -> QuerySet[Project]:
     """
     now = timezone.now()
     physician_id = _physician_id(user)
-    projects = Project.objects.filter(
-        status__in=[Project.Status.ACTIVE, Project.Status.PAUSED]
-    ).select_related("rubric")
+    projects = Project.objects.filter(eligibility.PROJECT_VISIBLE.q()).select_related("rubric")
     if not user.is_staff:
-        member = CohortMembership.objects.filter(
-            cohort__projects=OuterRef("pk"), cohort__archived=False, physician_id=physician_id
+        projects = projects.filter(
+            eligibility.member_exists(project=OuterRef("pk"), physician_id=physician_id)
         )
-        projects = projects.filter(Exists(member))
     open_samples = Sample.objects.filter(
-        project=OuterRef("pk"),
-        slots_open__gt=0,
-        quarantined=False,
-        is_gold=False,
-        status=Sample.Status.OPEN,
-    ).exclude(Exists(Assignment.objects.filter(sample=OuterRef("pk"), reviewer_id=user.pk)))
+        eligibility.q_all(eligibility.SERVABLE + eligibility.REGULAR), project=OuterRef("pk")
+    )
+    for model in eligibility.ALREADY_MINE:
+        open_samples = open_samples.exclude(
+            Exists(model.objects.filter(sample=OuterRef("pk"), reviewer_id=user.pk))
+        )
     if physician_id is not None:
         specialties = Physician.specialties.through.objects.filter(
             physician_id=physician_id
@@ -97,13 +95,7 @@ def project_for_member(user, slug: str) -> Project:
 
     Hand-written SQL: it is asked on every pull, and building the ORM query with its membership
     subquery cost several times what running it does."""
-    params = [
-        slug,
-        Project.Status.ACTIVE,
-        Project.Status.PAUSED,
-        bool(user.is_staff),
-        user.pk,
-    ]
+    params = [slug, bool(user.is_staff), user.pk]
     found = list(Project.objects.raw(_project_for_member_sql(), params))
     if not found:
         raise NotFound("No such project.")
@@ -112,24 +104,17 @@ def project_for_member(user, slug: str) -> Project:
 
 @functools.cache
 def _project_for_member_sql() -> str:
+    """Visible projects (`PROJECT_VISIBLE`) the user reaches through a live cohort (staff: all)."""
     return PROJECT_FOR_MEMBER.format(
         project=Project._meta.db_table,
-        project_cohorts=Project.cohorts.through._meta.db_table,
-        cohort=Cohort._meta.db_table,
-        membership=CohortMembership._meta.db_table,
-        physician=Physician._meta.db_table,
+        visible=eligibility.PROJECT_VISIBLE.sql(Project, {"": "p"}),
+        member=eligibility.member_sql(project="p.id", user="%s"),
     )
 
 
 PROJECT_FOR_MEMBER = """
 SELECT p.* FROM {project} p
-WHERE p.slug = %s AND p.status IN (%s, %s)
-  AND (%s OR EXISTS (
-      SELECT 1 FROM {project_cohorts} pc
-      JOIN {cohort} c ON c.id = pc.cohort_id
-      JOIN {membership} m ON m.cohort_id = c.id
-      JOIN {physician} ph ON ph.id = m.physician_id
-      WHERE pc.project_id = p.id AND NOT c.archived AND ph.user_id = %s))
+WHERE p.slug = %s AND {visible} AND (%s OR {member})
 """
 
 
