@@ -223,9 +223,26 @@ NOT_MEMBER = Rule(
 )
 
 
+# Not eligibility: a project with a per-physician cap is served by the general path, which counts.
+FAST_PROJECT = (Check("per_physician_cap", "isnull", True),)
+
+
 def project_refusal(project: Project) -> Rule | None:
     values = {"status": project.status}
     return next((rule for rule in PROJECT_RULES if not rule.check.holds(values)), None)
+
+
+def project_sql(aliases: Mapping[str, str], *, fast: bool = False) -> str:
+    """The project rules as SQL on a project row (with the fast path's own limits if `fast`)."""
+    checks = [rule.check for rule in PROJECT_RULES]
+    return sql_all(checks + list(FAST_PROJECT if fast else ()), Project, aliases)
+
+
+def fast_path_may_serve(project: Project) -> bool:
+    """Whether the one-statement pull may serve this project as loaded (it checks again)."""
+    values = {"status": project.status, "per_physician_cap": project.per_physician_cap}
+    checks = [rule.check for rule in PROJECT_RULES] + list(FAST_PROJECT)
+    return all(check.holds(values) for check in checks)
 
 
 def member_sql(*, project: str, physician: str | None = None, user: str | None = None) -> str:
@@ -353,6 +370,11 @@ def candidates(
 
 def gold_salt(user_id: int) -> int:
     return int(user_id) % GOLD_P
+
+
+def gold_key(sample_id: int, user_id: int) -> int:
+    """The gold order in Python (the first key of `order_sql` and `candidates`)."""
+    return (sample_id * GOLD_A + gold_salt(user_id)) % GOLD_P
 
 
 @functools.cache

@@ -263,12 +263,7 @@ def assignment_next(*, user, project: Project, rng: random.Random | None = None)
     Raises DomainError with code `not_allowed`, `project_paused` or `cap_reached`.
     """
     gold = project.gold_rate > 0 and (rng or _rng).random() < project.gold_rate
-    if (
-        connection.vendor == "postgresql"
-        and project.status == Project.Status.ACTIVE
-        and project.per_physician_cap is None
-        and not gold
-    ):
+    if connection.vendor == "postgresql" and not gold and eligibility.fast_path_may_serve(project):
         assignment = next_fast(user=user, project=project)
         if assignment is not None:
             return Lease(assignment=assignment, resumed=False)

@@ -1,11 +1,11 @@
 """The assignment engine's fast path: the common pull in one prepared statement (PostgreSQL).
 
-An eligible physician without caps and without a live lease in an active project gets the next
-regular sample, its slot, the lease and the audit row at once (`PG_FAST`, whose rules come from
-`curation.reviewing.eligibility`). The statement also returns the leased sample's payload, so
-the lease comes back with everything the answer to the pull shows already loaded and no second
-query is needed. Anything else returns None and is left to the general path in `assignment.py`,
-which checks step by step and explains a refusal.
+An eligible physician without caps and without a live lease in an active project without a
+per-physician cap gets the next regular sample, its slot, the lease and the audit row at once
+(`PG_FAST`, whose rules come from `curation.reviewing.eligibility`). The statement also returns
+the leased sample's payload, so the lease comes back with everything the answer to the pull
+shows already loaded and no second query is needed. Anything else returns None and is left to
+the general path in `assignment.py`, which checks step by step and explains a refusal.
 """
 
 from __future__ import annotations

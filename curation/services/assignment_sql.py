@@ -13,7 +13,7 @@ from django.contrib.auth import get_user_model
 from annotators.models import Physician, Specialty
 from core.models import AuditEvent
 
-from ..models import Assignment, Sample
+from ..models import Assignment, Project, Sample
 from ..reviewing import eligibility
 
 # The rules themselves (who may pull, which sample is a candidate, in what order) come from
@@ -101,7 +101,8 @@ def pick_sql(*, gold: bool, specialty_match: bool) -> str:
 
 
 # The common case in one statement (PostgreSQL): an eligible physician without caps and without
-# a lease in the project gets the next sample, its slot, the lease and the audit row at once.
+# a lease in an active project without a per-physician cap gets the next sample, its slot, the
+# lease and the audit row at once.
 # Anything else (a refusal to explain, a lease to resume, caps, gold, an empty queue) takes the
 # general path, which checks everything step by step under the physician's row lock.
 # It runs as a prepared statement (`fetchone_prepared`), so PostgreSQL soon settles on one generic
@@ -112,6 +113,7 @@ PG_FAST = """
 WITH who AS (
     SELECT p.id FROM {physician} p JOIN {user} u ON u.id = p.user_id
     WHERE p.user_id = %(user)s AND {eligible} AND {uncapped}
+      AND EXISTS (SELECT 1 FROM {project} pr WHERE pr.id = %(project)s AND {project_ok})
       AND {member}
       AND NOT EXISTS (SELECT 1 FROM {assignment} a WHERE {lease_held})
 ), pick AS (
@@ -172,6 +174,8 @@ def fast_sql(specialty_match: bool) -> str:
         user=get_user_model()._meta.db_table,
         eligible=eligibility.physician_sql(aliases),
         uncapped=eligibility.sql_all(eligibility.FAST_PHYSICIAN, Physician, aliases),
+        project=Project._meta.db_table,
+        project_ok=eligibility.project_sql({"": "pr"}, fast=True),
         member=eligibility.member_sql(project="%(project)s", physician="p.id"),
         lease_held=eligibility.lease_held_sql(user="%(user)s", project="%(project)s"),
         candidates=eligibility.candidate_sql(
