@@ -155,9 +155,6 @@ PHYSICIAN_RULES: tuple[Rule, ...] = (
     ),
 )
 
-# The fields of a physician row the rules read (the hand-written reads select these).
-PHYSICIAN_FIELDS = tuple(rule.check.field for rule in PHYSICIAN_RULES)
-
 # Not eligibility: a physician with a daily cap is served by the general path, which counts.
 FAST_PHYSICIAN = (Check("daily_cap", "isnull", True),)
 
@@ -169,10 +166,12 @@ def physician_refusal(values: Mapping[str, object] | None) -> Rule | None:
     return next((rule for rule in PHYSICIAN_RULES if not rule.check.holds(values)), None)
 
 
-def physician_values(physician: Physician) -> dict[str, object]:
+def physician_values(physician: Physician, *, user_is_active: bool) -> dict[str, object]:
+    """What the rules read of a physician row and its account (`user_is_active` is passed in,
+    so a row read by hand with its account's flag needs no second query)."""
     return {
-        "is_model": physician.is_model,
-        "user__is_active": physician.user.is_active,
+        "is_model": bool(physician.is_model),
+        "user__is_active": bool(user_is_active),
         "status": physician.status,
         "verification": physician.verification,
     }
@@ -180,12 +179,8 @@ def physician_values(physician: Physician) -> dict[str, object]:
 
 def may_review(physician: Physician) -> bool:
     """Whether the physician may take and write reviews now (the rules above, on a model)."""
-    return physician_refusal(physician_values(physician)) is None
-
-
-def physicians_who_may_review() -> Q:
-    """The same rules as a filter on `Physician`."""
-    return q_all(rule.check for rule in PHYSICIAN_RULES)
+    values = physician_values(physician, user_is_active=physician.user.is_active)
+    return physician_refusal(values) is None
 
 
 def physician_sql(aliases: Mapping[str, str]) -> str:
@@ -351,17 +346,30 @@ def order_sql(*, gold: bool) -> str:
     return "ORDER BY " + ", ".join(f"s.{name}" for name in REGULAR_ORDER)
 
 
+def unseen(*, project, user_id: int, gold: bool) -> QuerySet[Sample]:
+    """Servable samples of `project` (a project, or an `OuterRef` to one) of the kind asked
+    (gold or regular) that the user has not been given yet: `candidate_sql` without the
+    specialty rule, as an ORM query."""
+    qs = Sample.objects.filter(q_all(SERVABLE + (GOLD if gold else REGULAR)), project=project)
+    for model in ALREADY_MINE:
+        qs = qs.exclude(Exists(model.objects.filter(sample=OuterRef("pk"), reviewer_id=user_id)))
+    return qs
+
+
+def specialty_q(physician_id: int | None) -> Q:
+    """A sample without specialty, or of one of the physician's (the specialty rule)."""
+    mine = Physician.specialties.through.objects.filter(physician_id=physician_id)
+    return Q(specialty__isnull=True) | Q(specialty_id__in=mine.values("specialty_id"))
+
+
 def candidates(
     *, project: Project, user_id: int, physician_id: int | None, gold: bool
 ) -> QuerySet[Sample]:
     """The ORM form of `candidate_sql` and `order_sql`: the samples the user may get, best
     first."""
-    qs = Sample.objects.filter(q_all(SERVABLE + (GOLD if gold else REGULAR)), project=project)
+    qs = unseen(project=project, user_id=user_id, gold=gold)
     if project.specialty_match:
-        mine = Physician.specialties.through.objects.filter(physician_id=physician_id)
-        qs = qs.filter(Q(specialty__isnull=True) | Q(specialty_id__in=mine.values("specialty_id")))
-    for model in ALREADY_MINE:
-        qs = qs.exclude(Exists(model.objects.filter(sample=OuterRef("pk"), reviewer_id=user_id)))
+        qs = qs.filter(specialty_q(physician_id))
     if gold:
         key = (F("id") * GOLD_A + gold_salt(user_id)) % GOLD_P
         return qs.alias(gold_key=key).order_by("gold_key", "id")

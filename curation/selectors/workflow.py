@@ -13,7 +13,6 @@ from datetime import datetime
 from django.db.models import (
     Case,
     Count,
-    Exists,
     IntegerField,
     OuterRef,
     Q,
@@ -28,7 +27,7 @@ from django.utils import timezone
 from annotators.models import Physician
 from core.errors import NotFound
 
-from ..models import Assignment, Project, Review, Sample
+from ..models import Assignment, Project, Review
 from ..reviewing import eligibility
 
 
@@ -55,18 +54,9 @@ def projects_for_reviewer(user) -> QuerySet[Project]:
         projects = projects.filter(
             eligibility.member_exists(project=OuterRef("pk"), physician_id=physician_id)
         )
-    open_samples = Sample.objects.filter(
-        eligibility.q_all(eligibility.SERVABLE + eligibility.REGULAR), project=OuterRef("pk")
-    )
-    for model in eligibility.ALREADY_MINE:
-        open_samples = open_samples.exclude(
-            Exists(model.objects.filter(sample=OuterRef("pk"), reviewer_id=user.pk))
-        )
+    open_samples = eligibility.unseen(project=OuterRef("pk"), user_id=user.pk, gold=False)
     if physician_id is not None:
-        specialties = Physician.specialties.through.objects.filter(
-            physician_id=physician_id
-        ).values("specialty_id")
-        matched = open_samples.filter(Q(specialty__isnull=True) | Q(specialty_id__in=specialties))
+        matched = open_samples.filter(eligibility.specialty_q(physician_id))
     else:
         matched = open_samples
     return projects.annotate(

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import connection, transaction
-from django.db.models import F, OuterRef
+from django.db.models import F
 from django.utils import timezone
 
 from annotators.models import Physician
@@ -69,8 +69,7 @@ def physician_for_review(user, *, lock: bool = False) -> Physician:
     physician = found[0] if found else None
     values = None
     if physician is not None:
-        values = {name: getattr(physician, name, None) for name in eligibility.PHYSICIAN_FIELDS}
-        values["user__is_active"] = bool(physician.user_is_active)
+        values = eligibility.physician_values(physician, user_is_active=physician.user_is_active)
     return _check_physician(physician, values)
 
 
@@ -82,15 +81,10 @@ def _check_physician(physician: Physician | None, values: dict | None) -> Physic
     return physician
 
 
-def _check_project(*, project: Project, physician: Physician, member: bool | None = None) -> None:
+def _check_project(*, project: Project, member: bool) -> None:
     refusal = eligibility.project_refusal(project)
     if refusal is not None:
         raise _refuse(refusal, name=project.name)
-    if member is None:
-        member = Project.objects.filter(
-            eligibility.member_exists(project=OuterRef("pk"), physician_id=physician.pk),
-            pk=project.pk,
-        ).exists()
     if not member:
         raise _refuse(eligibility.NOT_MEMBER, name=project.name)
 
@@ -148,13 +142,7 @@ def _who(*, user, project: Project) -> tuple[Physician, bool, int | None]:
         is_model=bool(is_model),
         daily_cap=daily_cap,
     )
-    values = {
-        "is_model": bool(is_model),
-        "user__is_active": bool(is_active),
-        "status": status,
-        "verification": verification,
-    }
-    _check_physician(physician, values)
+    _check_physician(physician, eligibility.physician_values(physician, user_is_active=is_active))
     return physician, bool(member), current
 
 
@@ -280,7 +268,7 @@ def _loaded(pk: int) -> Assignment:
 def _next_general(*, user, project: Project, gold: bool) -> Lease | None:
     now = timezone.now()
     physician, member, current_id = _who(user=user, project=project)
-    _check_project(project=project, physician=physician, member=member)
+    _check_project(project=project, member=member)
 
     if current_id is not None:
         held = _loaded(current_id)
