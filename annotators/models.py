@@ -89,14 +89,6 @@ class Physician(models.Model):
         full = self.user.get_full_name()
         return full or self.user.email or self.user.username
 
-    @property
-    def can_review(self) -> bool:
-        return (
-            self.status == self.Status.ACTIVE
-            and self.user.is_active
-            and (self.is_model or self.verification == self.Verification.VERIFIED)
-        )
-
 
 class Cohort(models.Model):
     slug = models.SlugField(max_length=64, unique=True)

@@ -167,7 +167,7 @@ def invitation_accept(
 ) -> Physician:
     """The invited physician sets a password and confirms their details; they become active.
 
-    Verification stays as an admin set it: reviewing needs it (Physician.can_review).
+    Verification stays as an admin set it: reviewing needs it (curation.reviewing.eligibility).
     """
     physician = Physician.objects.select_for_update().select_related("user").get(pk=physician.pk)
     if physician.status != Physician.Status.INVITED or physician.user.has_usable_password():
@@ -253,7 +253,7 @@ def physician_verify(
 
 @transaction.atomic
 def physician_suspend(*, physician: Physician, actor, reason: str) -> Physician:
-    """Stop a physician from reviewing (their account stays; can_review becomes false)."""
+    """Stop a physician from reviewing (their account stays; they may no longer review)."""
     reason = (reason or "").strip()
     if not reason:
         raise DomainError("is required to suspend a physician", field="reason", code="required")

@@ -334,7 +334,7 @@ def _capacity_worker(mode, project_id, users, threads, seconds, start_at, out):
                         lease = assignment_next(user=client, project=project)
                         if lease is not None:
                             with connection.cursor() as cursor:
-                                cursor.execute(CLOSE, [lease.pk])
+                                cursor.execute(CLOSE, [lease.assignment.pk])
                             done += 1
                     else:
                         row = raw.execute(RAW_PICK, {"project": project_id, "user": client})

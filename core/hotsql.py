@@ -106,3 +106,24 @@ def instances(row: Sequence, parts: Sequence[Part]) -> list[Model | None]:
                 values[i] = converter(values[i], None, db)
         out.append(model.from_db(db.alias, attnames, values))
     return out
+
+
+def loaded(model: type[Model], **values) -> Model:
+    """An instance of `model` as if just read from the database with these field values (the
+    rest load on access): what a statement that wrote and returned the row knows of it."""
+    given = {model._meta.get_field(name).attname: value for name, value in values.items()}
+    # `from_db` takes the values in the model's field order.
+    attnames = [f.attname for f in model._meta.concrete_fields if f.attname in given]
+    if len(attnames) != len(given):
+        raise TypeError(
+            f"not concrete fields of {model.__name__}: {sorted(set(given) - set(attnames))}"
+        )
+    return model.from_db(DEFAULT_DB_ALIAS, attnames, [given[name] for name in attnames])
+
+
+def prime(obj: Model, **related: Model | None) -> Model:
+    """Fill `obj`'s relations (a foreign key, or the reverse side of a one-to-one, None for
+    "there is none") with objects already in hand, so reading them costs no query."""
+    for name, value in related.items():
+        obj._meta.get_field(name).set_cached_value(obj, value)
+    return obj

@@ -14,6 +14,7 @@ from django.core.management import call_command
 from annotators.models import Cohort, CohortMembership, Physician
 from core.models import AuditEvent
 from curation.models import Project, Review, Sample
+from curation.reviewing.eligibility import may_review
 
 DEMO = Path(__file__).resolve().parent.parent / "demo"
 PASSWORD = "rounds-demo-2026"
@@ -80,7 +81,7 @@ def test_seed_creates_the_demo_project_with_every_criterion_kind(seeded):
 def test_seed_creates_verified_active_physicians_in_three_cohorts_with_one_lead(seeded):
     physicians = Physician.objects.filter(user__username__endswith="@rounds.demo")
     assert sorted(p.user.username for p in physicians) == [f"{e}@rounds.demo" for e in EMAILS]
-    assert all(p.can_review for p in physicians)
+    assert all(may_review(p) for p in physicians)
     assert all(p.user.check_password(PASSWORD) for p in physicians)
     assert all(p.licence_number and p.years_in_practice for p in physicians)
     for cohort in Cohort.objects.all():

@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 from django.db.models.functions import Lower
 
 from curation.models import LabelStudioLink, LabelStudioTask, Project, Sample
+from curation.reviewing import eligibility
 
 from .pull import ExportedAnnotation
 
@@ -61,7 +62,7 @@ def reviewers_for(
     out: dict[str, tuple[Any, str | None]] = {}
     for user in users:
         physician = user.physician
-        if not physician.can_review:
+        if not eligibility.may_review(physician):
             out[user.email_lower] = (
                 user,
                 f"{user.email} may not review: the physician is "

@@ -97,13 +97,11 @@ class ProjectNextApi(APIView):
     )
     def post(self, request, slug: str):
         project = selectors.project_for_member(request.user, slug)
-        assignment = assignment_next(user=request.user, project=project)
-        if assignment is None:
+        lease = assignment_next(user=request.user, project=project)
+        if lease is None:
             return Response(status=status.HTTP_204_NO_CONTENT)
-        code = status.HTTP_200_OK if getattr(assignment, "resumed", False) else 201
-        if not getattr(assignment, "preloaded", False):  # the fast path loads what is shown
-            assignment = selectors.assignment_for_user(request.user, assignment.pk)
-        return Response(AssignmentSerializer(assignment).data, status=code)
+        code = status.HTTP_200_OK if lease.resumed else status.HTTP_201_CREATED
+        return Response(AssignmentSerializer(lease.assignment).data, status=code)
 
 
 class AssignmentListApi(generics.ListAPIView):

@@ -23,10 +23,11 @@ project's `gold_rate`. The payload a physician sees is the same for gold and reg
 from __future__ import annotations
 
 import random
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import connection, transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils import timezone
 
 from annotators.models import Physician
@@ -35,20 +36,26 @@ from core.errors import Conflict, DomainError, NotFound
 from core.models import AuditEvent
 from curation.models import Assignment, Project, Review, ReviewDraft, Sample
 from curation.models.review import SkipReason
+from curation.reviewing import eligibility
 from curation.reviewing.assignment_fast import next_fast
-from curation.reviewing.assignment_sql import (
-    PG_EXPIRE,
-    PG_GOLD,
-    PG_PICK,
-    physician_sql,
-    pick_sql,
-    who_sql,
-)
+from curation.reviewing.assignment_sql import PG_EXPIRE, physician_sql, pick_sql, who_sql
 
 _rng = random.SystemRandom()
 
 
-# --- eligibility ------------------------------------------------------------------------------
+# --- eligibility (the rules are in curation.reviewing.eligibility) ----------------------------
+
+
+@dataclass(frozen=True)
+class Lease:
+    """The answer to a pull: the lease, and whether it is one the physician already held."""
+
+    assignment: Assignment
+    resumed: bool
+
+
+def _refuse(rule: eligibility.Rule, **names) -> DomainError:
+    return DomainError(rule.message.format(**names), code=rule.code, status=rule.status)
 
 
 def physician_for_review(user, *, lock: bool = False) -> Physician:
@@ -59,66 +66,26 @@ def physician_for_review(user, *, lock: bool = False) -> Physician:
     lock = lock and connection.features.has_select_for_update_of
     found = list(Physician.objects.raw(physician_sql(lock=lock), [user.pk]))
     physician = found[0] if found else None
-    return _check_physician(physician, is_active=bool(physician and physician.user_is_active))
+    values = None
+    if physician is not None:
+        values = eligibility.physician_values(physician, user_is_active=physician.user_is_active)
+    return _check_physician(physician, values)
 
 
-def _check_physician(physician: Physician | None, *, is_active: bool) -> Physician:
-    if physician is None:
-        raise DomainError(
-            "Only physicians can review samples; this account has no physician profile.",
-            code="not_allowed",
-            status=403,
-        )
-    if physician.is_model:
-        raise DomainError(
-            "Model graders send their grades through the review import, not the queue.",
-            code="not_allowed",
-            status=403,
-        )
-    if not is_active:
-        raise DomainError("This account is deactivated.", code="not_allowed", status=403)
-    if physician.status == Physician.Status.SUSPENDED:
-        reason = f" Reason: {physician.status_reason}" if physician.status_reason else ""
-        raise DomainError(
-            f"Your account is suspended, so you cannot review samples.{reason}",
-            code="not_allowed",
-            status=403,
-        )
-    if physician.status != Physician.Status.ACTIVE:
-        raise DomainError(
-            "Your account is not active yet: accept your invitation first.",
-            code="not_allowed",
-            status=403,
-        )
-    if physician.verification != Physician.Verification.VERIFIED:
-        raise DomainError(
-            "Your licence has not been verified yet; an admin must verify it before you can "
-            "review samples.",
-            code="not_allowed",
-            status=403,
-        )
+def _check_physician(physician: Physician | None, values: dict | None) -> Physician:
+    refusal = eligibility.physician_refusal(values)
+    if refusal is not None:
+        reason = physician.status_reason if physician is not None else ""
+        raise _refuse(refusal, reason=f" Reason: {reason}" if reason else "")
     return physician
 
 
-def _check_project(*, project: Project, physician: Physician, member: bool | None = None) -> None:
-    if project.status == Project.Status.PAUSED:
-        raise DomainError(
-            f"Project {project.name!r} is paused; no samples are being served.",
-            code="project_paused",
-            status=409,
-        )
-    if project.status != Project.Status.ACTIVE:
-        raise DomainError(
-            f"Project {project.name!r} is not open for review.", code="not_allowed", status=403
-        )
-    if member is None:
-        member = project.cohorts.filter(archived=False, memberships__physician=physician).exists()
+def _check_project(*, project: Project, member: bool) -> None:
+    refusal = eligibility.project_refusal(project)
+    if refusal is not None:
+        raise _refuse(refusal, name=project.name)
     if not member:
-        raise DomainError(
-            f"You are not in a cohort that reviews project {project.name!r}.",
-            code="not_allowed",
-            status=403,
-        )
+        raise _refuse(eligibility.NOT_MEMBER, name=project.name)
 
 
 def _start_of_day(now: datetime) -> datetime:
@@ -163,7 +130,7 @@ def _who(*, user, project: Project) -> tuple[Physician, bool, int | None]:
         cursor.execute(who_sql(connection.vendor), {"user": user.pk, "project": project.pk})
         row = cursor.fetchone()
     if row is None:
-        _check_physician(None, is_active=False)
+        _check_physician(None, None)
     pk, status, reason, verification, is_model, daily_cap, is_active, member, current = row
     physician = Physician(
         pk=pk,
@@ -174,7 +141,7 @@ def _who(*, user, project: Project) -> tuple[Physician, bool, int | None]:
         is_model=bool(is_model),
         daily_cap=daily_cap,
     )
-    _check_physician(physician, is_active=bool(is_active))
+    _check_physician(physician, eligibility.physician_values(physician, user_is_active=is_active))
     return physician, bool(member), current
 
 
@@ -182,15 +149,10 @@ def _who(*, user, project: Project) -> tuple[Physician, bool, int | None]:
 
 
 def _candidates(*, user, physician: Physician, project: Project, gold: bool):
-    """The ORM form of the pick's filter, used off PostgreSQL."""
-    qs = Sample.objects.filter(project=project, quarantined=False, is_gold=gold)
-    if not gold:
-        qs = qs.filter(slots_open__gt=0, status=Sample.Status.OPEN)
-    if project.specialty_match:
-        qs = qs.filter(
-            Q(specialty__isnull=True) | Q(specialty__in=physician.specialties.values("pk"))
-        )
-    return qs.exclude(assignments__reviewer_id=user.pk).exclude(reviews__reviewer_id=user.pk)
+    """The ORM form of the pick, used off PostgreSQL."""
+    return eligibility.candidates(
+        project=project, user_id=user.pk, physician_id=physician.pk, gold=gold
+    )
 
 
 def _lease(*, user, project: Project, sample_id: int, now: datetime) -> Assignment:
@@ -211,7 +173,7 @@ def _take_regular(
     expires_at = now + timedelta(minutes=project.lease_minutes)
     if connection.vendor == "postgresql":
         # One statement: pick (skipping rows others hold), decrement, insert the lease.
-        sql = pick_sql(PG_PICK, specialty_match=project.specialty_match)
+        sql = pick_sql(gold=False, specialty_match=project.specialty_match)
         params = {
             "project": project.pk,
             "user": user.pk,
@@ -234,9 +196,7 @@ def _take_regular(
             expires_at=expires_at,
         )
     # Elsewhere (SQLite): writers are serialised, and the conditional decrement still decides.
-    ordered = _candidates(user=user, physician=physician, project=project, gold=False).order_by(
-        "slots_open", "id"
-    )
+    ordered = _candidates(user=user, physician=physician, project=project, gold=False)
     for sample_id in ordered.values_list("id", flat=True)[:20]:
         taken = Sample.objects.filter(pk=sample_id, slots_open__gt=0).update(
             slots_open=F("slots_open") - 1, updated_at=now
@@ -248,25 +208,19 @@ def _take_regular(
 
 def _pick_gold(*, user, physician: Physician, project: Project) -> int | None:
     if connection.vendor == "postgresql":
-        sql = pick_sql(PG_GOLD, specialty_match=project.specialty_match)
+        sql = pick_sql(gold=True, specialty_match=project.specialty_match)
+        params = {
+            "project": project.pk,
+            "user": user.pk,
+            "physician": physician.pk,
+            "salt": eligibility.gold_salt(user.pk),
+        }
         with connection.cursor() as cursor:
-            cursor.execute(
-                sql,
-                {
-                    "project": project.pk,
-                    "user": user.pk,
-                    "physician": physician.pk,
-                    "salt": str(user.pk),
-                },
-            )
+            cursor.execute(sql, params)
             row = cursor.fetchone()
         return row[0] if row else None
-    ids = list(
-        _candidates(user=user, physician=physician, project=project, gold=True).values_list(
-            "id", flat=True
-        )[:200]
-    )
-    return random.Random(user.pk).choice(ids) if ids else None
+    qs = _candidates(user=user, physician=physician, project=project, gold=True)
+    return qs.values_list("id", flat=True).first()
 
 
 def _renew(*, assignment: Assignment, project: Project, user, now: datetime) -> Assignment | None:
@@ -288,41 +242,40 @@ def _renew(*, assignment: Assignment, project: Project, user, now: datetime) -> 
     return assignment
 
 
-def assignment_next(
-    *, user, project: Project, rng: random.Random | None = None
-) -> Assignment | None:
+def assignment_next(*, user, project: Project, rng: random.Random | None = None) -> Lease | None:
     """Lease the next sample of `project` for `user`; None when nothing is left for them.
 
-    Returns the caller's live lease in the project first, so a reload never burns samples.
+    Returns the caller's live lease in the project first (`resumed`), so a reload never burns
+    samples. The lease comes with its sample, project, draft and review loaded.
     Raises DomainError with code `not_allowed`, `project_paused` or `cap_reached`.
     """
     gold = project.gold_rate > 0 and (rng or _rng).random() < project.gold_rate
-    if (
-        connection.vendor == "postgresql"
-        and project.status == Project.Status.ACTIVE
-        and project.per_physician_cap is None
-        and not gold
-    ):
-        lease = next_fast(user=user, project=project)
-        if lease is not None:
-            return lease
+    if connection.vendor == "postgresql" and not gold and eligibility.fast_path_may_serve(project):
+        assignment = next_fast(user=user, project=project)
+        if assignment is not None:
+            return Lease(assignment=assignment, resumed=False)
     return _next_general(user=user, project=project, gold=gold)
 
 
+def _loaded(pk: int) -> Assignment:
+    return Assignment.objects.select_related(
+        "project", "sample__specialty", "sample__project", "draft", "review"
+    ).get(pk=pk)
+
+
 @transaction.atomic
-def _next_general(*, user, project: Project, gold: bool) -> Assignment | None:
+def _next_general(*, user, project: Project, gold: bool) -> Lease | None:
     now = timezone.now()
     physician, member, current_id = _who(user=user, project=project)
-    _check_project(project=project, physician=physician, member=member)
+    _check_project(project=project, member=member)
 
     if current_id is not None:
-        lease = Assignment.objects.get(pk=current_id)
-        lease.resumed = True  # callers may tell a resumed lease from a new one
-        if lease.expires_at > now:
-            return lease
-        renewed = _renew(assignment=lease, project=project, user=user, now=now)
+        held = _loaded(current_id)
+        if held.expires_at > now:
+            return Lease(assignment=held, resumed=True)
+        renewed = _renew(assignment=held, project=project, user=user, now=now)
         if renewed is not None:
-            return renewed
+            return Lease(assignment=renewed, resumed=True)
 
     _check_caps(user=user, physician=physician, project=project, now=now)
 
@@ -345,8 +298,7 @@ def _next_general(*, user, project: Project, gold: bool) -> Assignment | None:
         object_repr=f"assignment {lease.pk}",
         after={"sample": lease.sample_id, "project": project.slug},
     )
-    lease.resumed = False
-    return lease
+    return Lease(assignment=_loaded(lease.pk), resumed=False)
 
 
 # --- skip and expiry --------------------------------------------------------------------------

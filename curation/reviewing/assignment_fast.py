@@ -1,21 +1,21 @@
 """The assignment engine's fast path: the common pull in one prepared statement (PostgreSQL).
 
-An eligible physician without caps and without a live lease in an active project gets the next
-regular sample, its slot, the lease and the audit row at once (`PG_FAST`). The statement also
-returns the leased sample's payload, so the lease comes back with everything the answer to the
-pull shows already loaded and no second query is needed. Anything else returns None and is left
-to the general path in `assignment.py`, which checks step by step and explains a refusal.
+An eligible physician without caps and without a live lease in an active project without a
+per-physician cap gets the next regular sample, its slot, the lease and the audit row at once
+(`PG_FAST`, whose rules come from `curation.reviewing.eligibility`). The statement also returns
+the leased sample's payload, so the lease comes back with everything the answer to the pull
+shows already loaded and no second query is needed. Anything else returns None and is left to
+the general path in `assignment.py`, which checks step by step and explains a refusal.
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-from django.db import DEFAULT_DB_ALIAS
 from django.utils import timezone
 
 from annotators.models import Specialty
-from core.hotsql import fetchone_prepared, instances
+from core.hotsql import fetchone_prepared, instances, loaded, prime
 from curation.models import Assignment, Project, Sample
 from curation.reviewing.assignment_sql import FAST_SAMPLE_FIELDS, FAST_SPECIALTY_FIELDS, fast_sql
 
@@ -35,31 +35,22 @@ def next_fast(*, user, project: Project) -> Assignment | None:
     row = fetchone_prepared(fast_sql(project.specialty_match), params)
     if row is None:
         return None
-    sample = _sample(row[1:], project=project)
-    lease = Assignment(
-        pk=row[0],
-        project=project,
-        sample=sample,
-        reviewer_id=user.pk,
+    sample, specialty = instances(
+        row[1:], [(Sample, FAST_SAMPLE_FIELDS), (Specialty, FAST_SPECIALTY_FIELDS)]
+    )
+    prime(sample, project=project, specialty=specialty)
+    lease = loaded(
+        Assignment,
+        id=row[0],
+        project=project.pk,
+        sample=sample.pk,
+        reviewer=user.pk,
         status=Assignment.Status.LEASED,
         served_at=now,
         expires_at=expires_at,
+        skip_reason="",
+        skip_note="",
+        completed_at=None,
     )
-    lease._state.adding = False
-    lease._state.db = DEFAULT_DB_ALIAS
     # A lease made this instant has no draft and no review yet.
-    Assignment.draft.related.set_cached_value(lease, None)
-    Assignment.review.related.set_cached_value(lease, None)
-    lease.resumed = False
-    lease.preloaded = True  # the API answers from it without reading it back
-    return lease
-
-
-def _sample(values: tuple, *, project: Project) -> Sample:
-    """The leased sample with the payload columns loaded (any other field loads on access)."""
-    sample, specialty = instances(
-        values, [(Sample, FAST_SAMPLE_FIELDS), (Specialty, FAST_SPECIALTY_FIELDS)]
-    )
-    Sample.project.field.set_cached_value(sample, project)
-    Sample.specialty.field.set_cached_value(sample, specialty)
-    return sample
+    return prime(lease, project=project, sample=sample, draft=None, review=None)

@@ -10,21 +10,18 @@ import functools
 
 from django.contrib.auth import get_user_model
 
-from annotators.models import Cohort, CohortMembership, Physician, Specialty
+from annotators.models import Physician, Specialty
 from core.models import AuditEvent
-from curation.models import Assignment, Project, Review, Sample
+from curation.models import Assignment, Project, Sample
+from curation.reviewing import eligibility
+
+# The rules themselves (who may pull, which sample is a candidate, in what order) come from
+# `curation.reviewing.eligibility`; these statements only place them.
 
 WHO = """
 SELECT p.id, p.status, p.status_reason, p.verification, p.is_model, p.daily_cap, u.is_active,
-    EXISTS (
-        SELECT 1 FROM {membership} m
-        JOIN {cohort} c ON c.id = m.cohort_id
-        JOIN {project_cohorts} pc ON pc.cohort_id = c.id
-        WHERE m.physician_id = p.id AND NOT c.archived AND pc.project_id = %(project)s
-    ),
-    (SELECT a.id FROM {assignment} a
-     WHERE a.reviewer_id = %(user)s AND a.project_id = %(project)s AND a.status = 'leased'
-     ORDER BY a.served_at LIMIT 1)
+    {member},
+    (SELECT a.id FROM {assignment} a WHERE {lease_held} ORDER BY a.served_at LIMIT 1)
 FROM {physician} p JOIN {user} u ON u.id = p.user_id
 WHERE p.user_id = %(user)s
 {lock}
@@ -34,9 +31,8 @@ WHERE p.user_id = %(user)s
 @functools.cache
 def who_sql(vendor: str) -> str:
     return WHO.format(
-        membership=CohortMembership._meta.db_table,
-        cohort=Cohort._meta.db_table,
-        project_cohorts=Project.cohorts.through._meta.db_table,
+        member=eligibility.member_sql(project="%(project)s", physician="p.id"),
+        lease_held=eligibility.lease_held_sql(user="%(user)s", project="%(project)s"),
         assignment=Assignment._meta.db_table,
         physician=Physician._meta.db_table,
         user=get_user_model()._meta.db_table,
@@ -64,14 +60,8 @@ def physician_sql(*, lock: bool) -> str:
 PG_PICK = """
 WITH pick AS (
     SELECT s.id FROM {sample} s
-    WHERE s.project_id = %(project)s
-      AND s.slots_open > 0 AND NOT s.quarantined AND s.status = 'open' AND NOT s.is_gold
-      {specialty}
-      AND NOT EXISTS (
-          SELECT 1 FROM {assignment} a WHERE a.sample_id = s.id AND a.reviewer_id = %(user)s)
-      AND NOT EXISTS (
-          SELECT 1 FROM {review} r WHERE r.sample_id = s.id AND r.reviewer_id = %(user)s)
-    ORDER BY s.slots_open, s.id
+    WHERE {candidates}
+    {order}
     LIMIT 1
     FOR UPDATE OF s SKIP LOCKED
 ), taken AS (
@@ -89,40 +79,31 @@ RETURNING id, sample_id
 
 PG_GOLD = """
 SELECT s.id FROM {sample} s
-WHERE s.project_id = %(project)s AND s.is_gold AND NOT s.quarantined
-  {specialty}
-  AND NOT EXISTS (
-      SELECT 1 FROM {assignment} a WHERE a.sample_id = s.id AND a.reviewer_id = %(user)s)
-  AND NOT EXISTS (
-      SELECT 1 FROM {review} r WHERE r.sample_id = s.id AND r.reviewer_id = %(user)s)
-ORDER BY md5(s.id::text || %(salt)s)
+WHERE {candidates}
+{order}
 LIMIT 1
 """
 
 
-SPECIALTY = (
-    "AND (s.specialty_id IS NULL OR s.specialty_id IN "
-    "(SELECT ps.specialty_id FROM {physician_specialties} ps "
-    "WHERE ps.physician_id = %(physician)s))"
-)
-
-
 @functools.cache
-def pick_sql(template: str, *, specialty_match: bool) -> str:
-    tables = {
-        "sample": Sample._meta.db_table,
-        "assignment": Assignment._meta.db_table,
-        "review": Review._meta.db_table,
-        "physician_specialties": Physician.specialties.through._meta.db_table,
-    }
-    specialty = SPECIALTY.format(**tables) if specialty_match else ""
-    return template.format(specialty=specialty, **tables)
+def pick_sql(*, gold: bool, specialty_match: bool) -> str:
+    """The general path's pick on PostgreSQL: a gold item to lease, or the regular sample whose
+    slot is taken and leased in the same statement."""
+    return (PG_GOLD if gold else PG_PICK).format(
+        sample=Sample._meta.db_table,
+        assignment=Assignment._meta.db_table,
+        candidates=eligibility.candidate_sql(
+            gold=gold, specialty_match=specialty_match, physician="%(physician)s"
+        ),
+        order=eligibility.order_sql(gold=gold),
+    )
 
 
 # The common case in one statement (PostgreSQL): an eligible physician without caps and without
-# a lease in the project gets the next sample, its slot, the lease and the audit row at once.
+# a lease in an active project without a per-physician cap gets the next sample, its slot, the
+# lease and the audit row at once.
 # Anything else (a refusal to explain, a lease to resume, caps, gold, an empty queue) takes the
-# general path below, which checks everything step by step under the physician's row lock.
+# general path, which checks everything step by step under the physician's row lock.
 # It runs as a prepared statement (`fetchone_prepared`), so PostgreSQL soon settles on one generic
 # plan for all physicians. `OFFSET 0` keeps each "not already given to me" check a per-candidate
 # lookup in the (sample, reviewer) unique index: flattened into an anti-join, a generic plan may
@@ -130,29 +111,15 @@ def pick_sql(template: str, *, specialty_match: bool) -> str:
 PG_FAST = """
 WITH who AS (
     SELECT p.id FROM {physician} p JOIN {user} u ON u.id = p.user_id
-    WHERE p.user_id = %(user)s AND u.is_active AND p.status = 'active'
-      AND p.verification = 'verified' AND NOT p.is_model AND p.daily_cap IS NULL
-      AND EXISTS (
-          SELECT 1 FROM {membership} m
-          JOIN {cohort} c ON c.id = m.cohort_id
-          JOIN {project_cohorts} pc ON pc.cohort_id = c.id
-          WHERE m.physician_id = p.id AND NOT c.archived AND pc.project_id = %(project)s)
-      AND NOT EXISTS (
-          SELECT 1 FROM {assignment} a
-          WHERE a.reviewer_id = %(user)s AND a.project_id = %(project)s AND a.status = 'leased')
+    WHERE p.user_id = %(user)s AND {eligible} AND {uncapped}
+      AND EXISTS (SELECT 1 FROM {project} pr WHERE pr.id = %(project)s AND {project_ok})
+      AND {member}
+      AND NOT EXISTS (SELECT 1 FROM {assignment} a WHERE {lease_held})
 ), pick AS (
     SELECT s.id FROM {sample} s
     WHERE EXISTS (SELECT 1 FROM who)
-      AND s.project_id = %(project)s
-      AND s.slots_open > 0 AND NOT s.quarantined AND s.status = 'open' AND NOT s.is_gold
-      {specialty}
-      AND NOT EXISTS (
-          SELECT 1 FROM {assignment} a WHERE a.sample_id = s.id AND a.reviewer_id = %(user)s
-          OFFSET 0)
-      AND NOT EXISTS (
-          SELECT 1 FROM {review} r WHERE r.sample_id = s.id AND r.reviewer_id = %(user)s
-          OFFSET 0)
-    ORDER BY s.slots_open, s.id
+      AND {candidates}
+    {order}
     LIMIT 1
     FOR UPDATE OF s SKIP LOCKED
 ), taken AS (
@@ -200,22 +167,26 @@ FAST_SPECIALTY_FIELDS = ("id", "code", "name")
 
 @functools.cache
 def fast_sql(specialty_match: bool) -> str:
-    specialty = ""
-    if specialty_match:
-        specialty = SPECIALTY.replace("%(physician)s", "(SELECT id FROM who)").format(
-            physician_specialties=Physician.specialties.through._meta.db_table
-        )
+    aliases = {"": "p", "user": "u"}
     return PG_FAST.format(
         physician=Physician._meta.db_table,
         user=get_user_model()._meta.db_table,
-        membership=CohortMembership._meta.db_table,
-        cohort=Cohort._meta.db_table,
-        project_cohorts=Project.cohorts.through._meta.db_table,
+        eligible=eligibility.physician_sql(aliases),
+        uncapped=eligibility.sql_all(eligibility.FAST_PHYSICIAN, Physician, aliases),
+        project=Project._meta.db_table,
+        project_ok=eligibility.project_sql({"": "pr"}, fast=True),
+        member=eligibility.member_sql(project="%(project)s", physician="p.id"),
+        lease_held=eligibility.lease_held_sql(user="%(user)s", project="%(project)s"),
+        candidates=eligibility.candidate_sql(
+            gold=False,
+            specialty_match=specialty_match,
+            physician="(SELECT id FROM who)",
+            offset0=True,
+        ),
+        order=eligibility.order_sql(gold=False),
         assignment=Assignment._meta.db_table,
         sample=Sample._meta.db_table,
-        review=Review._meta.db_table,
         audit=AuditEvent._meta.db_table,
-        specialty=specialty,
         specialty_table=Specialty._meta.db_table,
     )
 

@@ -13,7 +13,6 @@ from datetime import datetime
 from django.db.models import (
     Case,
     Count,
-    Exists,
     IntegerField,
     OuterRef,
     Q,
@@ -25,9 +24,10 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from annotators.models import Cohort, CohortMembership, Physician
+from annotators.models import Physician
 from core.errors import NotFound
-from curation.models import Assignment, Project, Review, Sample
+from curation.models import Assignment, Project, Review
+from curation.reviewing import eligibility
 
 
 def _count(qs: QuerySet, group: str) -> Subquery:
@@ -48,26 +48,14 @@ def projects_for_reviewer(user) -> QuerySet[Project]:
     """
     now = timezone.now()
     physician_id = _physician_id(user)
-    projects = Project.objects.filter(
-        status__in=[Project.Status.ACTIVE, Project.Status.PAUSED]
-    ).select_related("rubric")
+    projects = Project.objects.filter(eligibility.PROJECT_VISIBLE.q()).select_related("rubric")
     if not user.is_staff:
-        member = CohortMembership.objects.filter(
-            cohort__projects=OuterRef("pk"), cohort__archived=False, physician_id=physician_id
+        projects = projects.filter(
+            eligibility.member_exists(project=OuterRef("pk"), physician_id=physician_id)
         )
-        projects = projects.filter(Exists(member))
-    open_samples = Sample.objects.filter(
-        project=OuterRef("pk"),
-        slots_open__gt=0,
-        quarantined=False,
-        is_gold=False,
-        status=Sample.Status.OPEN,
-    ).exclude(Exists(Assignment.objects.filter(sample=OuterRef("pk"), reviewer_id=user.pk)))
+    open_samples = eligibility.unseen(project=OuterRef("pk"), user_id=user.pk, gold=False)
     if physician_id is not None:
-        specialties = Physician.specialties.through.objects.filter(
-            physician_id=physician_id
-        ).values("specialty_id")
-        matched = open_samples.filter(Q(specialty__isnull=True) | Q(specialty_id__in=specialties))
+        matched = open_samples.filter(eligibility.specialty_q(physician_id))
     else:
         matched = open_samples
     return projects.annotate(
@@ -96,13 +84,7 @@ def project_for_member(user, slug: str) -> Project:
 
     Hand-written SQL: it is asked on every pull, and building the ORM query with its membership
     subquery cost several times what running it does."""
-    params = [
-        slug,
-        Project.Status.ACTIVE,
-        Project.Status.PAUSED,
-        bool(user.is_staff),
-        user.pk,
-    ]
+    params = [slug, bool(user.is_staff), user.pk]
     found = list(Project.objects.raw(_project_for_member_sql(), params))
     if not found:
         raise NotFound("No such project.")
@@ -111,24 +93,17 @@ def project_for_member(user, slug: str) -> Project:
 
 @functools.cache
 def _project_for_member_sql() -> str:
+    """Visible projects (`PROJECT_VISIBLE`) the user reaches through a live cohort (staff: all)."""
     return PROJECT_FOR_MEMBER.format(
         project=Project._meta.db_table,
-        project_cohorts=Project.cohorts.through._meta.db_table,
-        cohort=Cohort._meta.db_table,
-        membership=CohortMembership._meta.db_table,
-        physician=Physician._meta.db_table,
+        visible=eligibility.PROJECT_VISIBLE.sql(Project, {"": "p"}),
+        member=eligibility.member_sql(project="p.id", user="%s"),
     )
 
 
 PROJECT_FOR_MEMBER = """
 SELECT p.* FROM {project} p
-WHERE p.slug = %s AND p.status IN (%s, %s)
-  AND (%s OR EXISTS (
-      SELECT 1 FROM {project_cohorts} pc
-      JOIN {cohort} c ON c.id = pc.cohort_id
-      JOIN {membership} m ON m.cohort_id = c.id
-      JOIN {physician} ph ON ph.id = m.physician_id
-      WHERE pc.project_id = p.id AND NOT c.archived AND ph.user_id = %s))
+WHERE p.slug = %s AND {visible} AND (%s OR {member})
 """
 
 

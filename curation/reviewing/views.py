@@ -67,13 +67,13 @@ def project_next(request: HttpRequest, slug: str) -> HttpResponse:
     reload or a second tab never burns a sample."""
     project = _project_or_404(request.user, slug)
     try:
-        assignment = assignment_next(user=request.user, project=project)
+        lease = assignment_next(user=request.user, project=project)
     except DomainError as error:
         context = {"project": project, "reason": error.message}
         return render(request, "curation/nothing_left.html", context, status=error.status)
-    if assignment is None:
+    if lease is None:
         return render(request, "curation/nothing_left.html", {"project": project, "reason": ""})
-    return redirect("review", assignment_id=assignment.pk)
+    return redirect("review", assignment_id=lease.assignment.pk)
 
 
 def _criteria(project: Project) -> list:

@@ -11,6 +11,7 @@ from django.core.management import CommandError, call_command
 
 from annotators.models import CohortMembership, Physician
 from core.models import AuditEvent
+from curation.reviewing.eligibility import may_review
 from tests.factories import PhysicianFactory
 
 pytestmark = pytest.mark.django_db
@@ -63,7 +64,7 @@ def test_import_creates_invited_physicians_with_credentials_and_cohorts(
     assert (alice.status, alice.verification) == ("invited", "unverified")
     assert sorted(s.code for s in alice.specialties.all()) == ["cardiology", "internal-medicine"]
     assert (alice.licence_number, alice.licence_jurisdiction) == ("A-100", "CA")
-    assert not alice.can_review
+    assert not may_review(alice)
     # "Cardiology panel" is the existing cohort (matched by name); "Neuro panel" is new.
     assert CohortMembership.objects.get(physician=alice).cohort == cohort
     assert CohortMembership.objects.get(physician=alice).role == "lead"

@@ -18,6 +18,7 @@ from annotators.services import (
 )
 from core.errors import DomainError
 from core.models import AuditEvent
+from curation.reviewing.eligibility import may_review
 
 PASSWORD = "stethoscope-lantern-42"
 
@@ -82,7 +83,7 @@ def test_accepting_sets_password_name_years_and_activates(client, invited):
     assert (user.first_name, user.last_name) == ("Maya L.", "Chen")
     assert (invited.status, invited.years_in_practice) == ("active", 7)
     assert invited.verification == "unverified"
-    assert not invited.can_review  # reviewing waits for an admin to verify the licence
+    assert not may_review(invited)  # reviewing waits for an admin to verify the licence
     assert client.get("/").wsgi_request.user == user  # signed in
     assert AuditEvent.objects.filter(action="physician.invitation_accepted").count() == 1
 
@@ -143,7 +144,7 @@ def test_reinviting_an_existing_physician_changes_nothing(
 def test_verified_and_active_physician_can_review(client, admin, invited):
     accept(client, link_path())
     physician = physician_verify(physician=invited, actor=admin, note="Checked the NY registry")
-    assert physician.can_review
+    assert may_review(physician)
     assert (physician.verified_by, physician.verification_note) == (
         admin,
         "Checked the NY registry",
@@ -175,13 +176,13 @@ def test_suspend_and_reinstate(admin, cardiologist):
     physician_suspend(physician=cardiologist, actor=admin, reason="Licence lapsed")
     cardiologist.refresh_from_db()
     assert (cardiologist.status, cardiologist.status_reason) == ("suspended", "Licence lapsed")
-    assert not cardiologist.can_review
+    assert not may_review(cardiologist)
     physician_suspend(physician=cardiologist, actor=admin, reason="again")  # idempotent
     assert AuditEvent.objects.filter(action="physician.suspended").count() == 1
 
     physician_reinstate(physician=cardiologist, actor=admin, note="Renewed")
     cardiologist.refresh_from_db()
-    assert cardiologist.status == "active" and cardiologist.can_review
+    assert cardiologist.status == "active" and may_review(cardiologist)
     assert AuditEvent.objects.filter(action="physician.reinstated").count() == 1
 
 

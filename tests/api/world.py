@@ -52,7 +52,7 @@ def build_world() -> dict[str, Caller]:
 
     disputed = disputed_sample(project, physician, peer, GRADES)
     SampleFactory(project=project, external_id="open-1")
-    live = assignment_next(user=physician.user, project=project)
+    live = assignment_next(user=physician.user, project=project).assignment
     assert live is not None
     review = Review.objects.get(reviewer=physician.user, sample=disputed)
 

@@ -90,7 +90,7 @@ def build_world() -> World:
     # A sample both physicians reviewed and that waits for a lead's decision.
     disputed = disputed_sample(project, reviewer, peer, GRADES)
     SampleFactory(project=project, external_id="open-1")
-    lease = assignment_next(user=reviewer.user, project=project)
+    lease = assignment_next(user=reviewer.user, project=project).assignment
     review = Review.objects.get(reviewer=reviewer.user, sample=disputed)
     assert isinstance(lease, Assignment)
 

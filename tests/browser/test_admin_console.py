@@ -138,7 +138,7 @@ def test_admin_onboards_two_physicians_and_sees_a_project_move(
     assert page.url.endswith("/console/projects/chest-pain/")
     assert progress(page, "chest-pain") == {"settled": 0, "in_review": 0, "untouched": 3}
 
-    assignment = assignment_next(user=ada.user, project=project)
+    assignment = assignment_next(user=ada.user, project=project).assignment
     review_submit(
         assignment=assignment,
         user=ada.user,

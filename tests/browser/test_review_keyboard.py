@@ -219,7 +219,7 @@ def test_second_physician_sees_nothing_of_the_first_review(
     committed, page, cardiologist, second_cardiologist, project
 ):
     sample = SampleFactory(project=project)
-    first = assignment_next(user=cardiologist.user, project=project)
+    first = assignment_next(user=cardiologist.user, project=project).assignment
     review_submit(
         assignment=first,
         user=cardiologist.user,

@@ -26,7 +26,7 @@ def other_project(db, cohort):
 
 
 def lease(physician, project) -> Assignment:
-    return assignment_next(user=physician.user, project=project)
+    return assignment_next(user=physician.user, project=project).assignment
 
 
 def review(physician, project, *, time_ms: int | None = 60_000, **kwargs) -> Review:

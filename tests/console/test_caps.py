@@ -49,7 +49,7 @@ def test_physician_at_their_daily_cap_gets_no_more_samples_today(
     review(cardiologist, project)
 
     with pytest.raises(DomainError) as refused:
-        assignment_next(user=cardiologist.user, project=project)
+        assignment_next(user=cardiologist.user, project=project).assignment
     assert refused.value.code == "cap_reached"
 
     client.force_login(cardiologist.user)

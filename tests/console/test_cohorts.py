@@ -64,7 +64,7 @@ def test_archiving_closes_the_cohorts_projects_to_its_members(
     cohort.refresh_from_db()
     assert cohort.archived
     with pytest.raises(DomainError, match="not in a cohort"):
-        assignment_next(user=cardiologist.user, project=project)
+        assignment_next(user=cardiologist.user, project=project).assignment
     client.post(reverse("console-cohort-archive", args=[cohort.slug]), {"archived": "0"})
     cohort.refresh_from_db()
     assert not cohort.archived

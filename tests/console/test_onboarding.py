@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from annotators.models import Physician
 from core.models import AuditEvent
+from curation.reviewing.eligibility import may_review
 from tests.console.conftest import review
 from tests.factories import PhysicianFactory, SampleFactory, join
 
@@ -114,7 +115,7 @@ def test_admin_verifies_a_licence_with_evidence(client, admin):
     physician = PhysicianFactory(
         verification="unverified", verified_by=None, verified_at=None, licence_number=""
     )
-    assert not physician.can_review
+    assert not may_review(physician)
     client.force_login(admin)
     response = client.post(
         reverse("console-physician-verify", args=[physician.pk]),
@@ -133,7 +134,7 @@ def test_admin_verifies_a_licence_with_evidence(client, admin):
     assert physician.verified_by == admin
     assert physician.verified_at is not None
     assert physician.verification_note.startswith("GMC register entry")
-    assert physician.can_review
+    assert may_review(physician)
     event = AuditEvent.objects.get(action="physician.verified")
     assert event.after["licence_number"] == "G-12345"
 

@@ -118,7 +118,7 @@ def test_pause_stops_serving_and_resume_serves_again(client, project_admin, card
     project.refresh_from_db()
     assert project.status == "paused"
     with pytest.raises(DomainError, match="is paused"):
-        assignment_next(user=cardiologist.user, project=project)
+        assignment_next(user=cardiologist.user, project=project).assignment
 
     client.post(reverse("console-project-resume", args=[project.slug]))
     project.refresh_from_db()

@@ -65,7 +65,7 @@ def test_suspended_physician_gets_no_new_sample_and_is_told_why(
     SampleFactory(project=project)
     physician_suspend_and_release(physician=cardiologist, actor=admin, reason="Complaint review")
     with pytest.raises(DomainError, match="suspended"):
-        assignment_next(user=cardiologist.user, project=project)
+        assignment_next(user=cardiologist.user, project=project).assignment
 
     client.force_login(cardiologist.user)
     response = client.post(reverse("project-next", args=[project.slug]))

@@ -29,8 +29,8 @@ def test_the_sweep_expires_stale_leases_and_returns_their_slots_once(
     cardiologist, second_cardiologist, project
 ):
     [sample] = samples(project, 1)
-    stale = assignment_next(user=cardiologist.user, project=project)
-    live = assignment_next(user=second_cardiologist.user, project=project)
+    stale = assignment_next(user=cardiologist.user, project=project).assignment
+    live = assignment_next(user=second_cardiologist.user, project=project).assignment
     age(stale)
 
     assert assignments_expire() == 1
@@ -52,11 +52,11 @@ def test_next_sample_ignores_stale_leases_even_before_the_sweep(cohort):
     first, second = PhysicianFactory.create_batch(2, specialties=["cardiology"])
     join(cohort, first)
     join(cohort, second)
-    lease = assignment_next(user=first.user, project=project)
+    lease = assignment_next(user=first.user, project=project).assignment
     assert assignment_next(user=second.user, project=project) is None  # k = 1, held
 
     age(lease)
-    taken = assignment_next(user=second.user, project=project)
+    taken = assignment_next(user=second.user, project=project).assignment
     assert taken is not None and taken.sample_id == sample.pk
     lease.refresh_from_db()
     assert lease.status == Assignment.Status.EXPIRED
@@ -66,9 +66,9 @@ def test_next_sample_ignores_stale_leases_even_before_the_sweep(cohort):
 @pytest.mark.django_db
 def test_my_own_stale_lease_is_revived_when_i_come_back(cardiologist, project):
     samples(project, 2)
-    lease = assignment_next(user=cardiologist.user, project=project)
+    lease = assignment_next(user=cardiologist.user, project=project).assignment
     age(lease, minutes=5)
-    again = assignment_next(user=cardiologist.user, project=project)
+    again = assignment_next(user=cardiologist.user, project=project).assignment
     assert again.pk == lease.pk
     assert again.expires_at > timezone.now() + timedelta(minutes=project.lease_minutes - 1)
     assert AuditEvent.objects.filter(action="assignment.renew", object_id=str(lease.pk)).exists()
@@ -77,10 +77,10 @@ def test_my_own_stale_lease_is_revived_when_i_come_back(cardiologist, project):
 @pytest.mark.django_db
 def test_after_the_sweep_i_get_a_different_sample(cardiologist, project):
     samples(project, 2)
-    lease = assignment_next(user=cardiologist.user, project=project)
+    lease = assignment_next(user=cardiologist.user, project=project).assignment
     age(lease)
     assignments_expire()
-    again = assignment_next(user=cardiologist.user, project=project)
+    again = assignment_next(user=cardiologist.user, project=project).assignment
     assert again.pk != lease.pk
     assert again.sample_id != lease.sample_id
 
@@ -89,7 +89,7 @@ def test_after_the_sweep_i_get_a_different_sample(cardiologist, project):
 @pytest.mark.usefixtures("committed_db")
 def test_the_beat_task_expires_leases_on_a_real_worker(celery_worker, cardiologist, project):
     [sample] = samples(project, 1)
-    lease = assignment_next(user=cardiologist.user, project=project)
+    lease = assignment_next(user=cardiologist.user, project=project).assignment
     age(lease)
     expire_leases.delay()
     deadline = time.monotonic() + 30

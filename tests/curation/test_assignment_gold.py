@@ -30,7 +30,7 @@ def test_gold_items_are_served_at_the_project_rate(cohort, project):
     gold_ids = {s.pk for s in gold}
     served_gold = 0
     for _ in range(400):
-        lease = assignment_next(user=physician.user, project=project, rng=rng)
+        lease = assignment_next(user=physician.user, project=project, rng=rng).assignment
         served_gold += lease.sample_id in gold_ids
         assignment_skip(assignment=lease, user=physician.user, reason="cannot_judge")
     # mean 80, sd = sqrt(400 * 0.2 * 0.8) = 8
@@ -44,7 +44,7 @@ def test_no_gold_is_served_when_the_rate_is_zero(cardiologist, project):
     SampleFactory(project=project, is_gold=True, gold_grades=GOLD)
     rng = random.Random(1)
     for _ in range(5):
-        lease = assignment_next(user=cardiologist.user, project=project, rng=rng)
+        lease = assignment_next(user=cardiologist.user, project=project, rng=rng).assignment
         assert not lease.sample.is_gold
         assignment_skip(assignment=lease, user=cardiologist.user, reason="cannot_judge")
 
@@ -54,9 +54,9 @@ def test_each_physician_sees_a_gold_item_once_and_regular_work_continues(cardiol
     project.refresh_from_db()
     [regular] = samples(project, 1)
     [gold] = SampleFactory.create_batch(1, project=project, is_gold=True, gold_grades=GOLD)
-    first = assignment_next(user=cardiologist.user, project=project)
+    first = assignment_next(user=cardiologist.user, project=project).assignment
     assert first.sample_id == gold.pk
     assignment_skip(assignment=first, user=cardiologist.user, reason="cannot_judge")
-    second = assignment_next(user=cardiologist.user, project=project)
+    second = assignment_next(user=cardiologist.user, project=project).assignment
     assert second.sample_id == regular.pk
     assert Assignment.objects.filter(reviewer=cardiologist.user).count() == 2

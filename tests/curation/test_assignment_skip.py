@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 @pytest.mark.parametrize("reason", SkipReason.values)
 def test_each_skip_reason_is_recorded_and_the_slot_returns(cardiologist, project, reason):
     [sample] = samples(project, 1)
-    lease = assignment_next(user=cardiologist.user, project=project)
+    lease = assignment_next(user=cardiologist.user, project=project).assignment
     skipped = assignment_skip(
         assignment=lease, user=cardiologist.user, reason=reason, note="  my aunt  "
     )
@@ -35,15 +35,16 @@ def test_a_skipped_sample_is_never_served_to_me_again_but_goes_to_others(
     cardiologist, second_cardiologist, project
 ):
     [sample] = samples(project, 1)
-    lease = assignment_next(user=cardiologist.user, project=project)
+    lease = assignment_next(user=cardiologist.user, project=project).assignment
     assignment_skip(assignment=lease, user=cardiologist.user, reason="conflict_of_interest")
     assert assignment_next(user=cardiologist.user, project=project) is None
-    assert assignment_next(user=second_cardiologist.user, project=project).sample_id == sample.pk
+    lease = assignment_next(user=second_cardiologist.user, project=project)
+    assert lease.assignment.sample_id == sample.pk
 
 
 def test_an_unknown_reason_is_refused_with_the_allowed_list(cardiologist, project):
     samples(project, 1)
-    lease = assignment_next(user=cardiologist.user, project=project)
+    lease = assignment_next(user=cardiologist.user, project=project).assignment
     with pytest.raises(DomainError) as err:
         assignment_skip(assignment=lease, user=cardiologist.user, reason="bored")
     assert err.value.details[0].field == "reason"
@@ -54,7 +55,7 @@ def test_an_unknown_reason_is_refused_with_the_allowed_list(cardiologist, projec
 
 def test_a_retried_skip_returns_the_slot_only_once(cardiologist, project):
     [sample] = samples(project, 1)
-    lease = assignment_next(user=cardiologist.user, project=project)
+    lease = assignment_next(user=cardiologist.user, project=project).assignment
     assignment_skip(assignment=lease, user=cardiologist.user, reason="cannot_judge")
     assignment_skip(assignment=lease, user=cardiologist.user, reason="cannot_judge")
     sample.refresh_from_db()
@@ -63,7 +64,7 @@ def test_a_retried_skip_returns_the_slot_only_once(cardiologist, project):
 
 def test_a_reviewed_sample_cannot_be_skipped(cardiologist, project):
     samples(project, 1)
-    lease = assignment_next(user=cardiologist.user, project=project)
+    lease = assignment_next(user=cardiologist.user, project=project).assignment
     review_submit(assignment=lease, user=cardiologist.user, grades=grades(), verdict="accept")
     with pytest.raises(DomainError, match="already reviewed"):
         assignment_skip(assignment=lease, user=cardiologist.user, reason="cannot_judge")
@@ -71,7 +72,7 @@ def test_a_reviewed_sample_cannot_be_skipped(cardiologist, project):
 
 def test_someone_elses_assignment_cannot_be_skipped(cardiologist, second_cardiologist, project):
     samples(project, 1)
-    lease = assignment_next(user=cardiologist.user, project=project)
+    lease = assignment_next(user=cardiologist.user, project=project).assignment
     with pytest.raises(DomainError) as err:
         assignment_skip(assignment=lease, user=second_cardiologist.user, reason="cannot_judge")
     assert err.value.status == 404

@@ -145,7 +145,7 @@ def test_a_model_graders_reviews_do_not_take_places(lab, tmp_path):
 def test_an_imported_review_completes_a_held_lease_instead_of_taking_a_second_place(
     lab, cardiologist, tmp_path
 ):
-    lease = assignment_next(user=cardiologist.user, project=lab)
+    lease = assignment_next(user=cardiologist.user, project=lab).assignment
     external_id = lease.sample.external_id
     reviews_import(project=lab, source=write(tmp_path, [line(sample_id=external_id)]), actor=None)
     lease.refresh_from_db()

@@ -29,7 +29,7 @@ GOOD_GRADES = {
 
 
 def lease(physician, project):
-    return assignment_next(user=physician.user, project=project)
+    return assignment_next(user=physician.user, project=project).assignment
 
 
 def signed_in(client, physician):

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def review(cardiologist, project):
     samples(project, 1)
-    lease = assignment_next(user=cardiologist.user, project=project)
+    lease = assignment_next(user=cardiologist.user, project=project).assignment
     return review_submit(
         assignment=lease, user=cardiologist.user, grades=grades(), verdict="accept"
     )

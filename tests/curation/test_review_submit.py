@@ -21,7 +21,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def lease(cardiologist, project):
     samples(project, 1)
-    return assignment_next(user=cardiologist.user, project=project)
+    return assignment_next(user=cardiologist.user, project=project).assignment
 
 
 def submit(lease, physician, **kwargs):
@@ -152,9 +152,9 @@ def test_a_retried_submit_without_a_key_but_same_content_is_also_one_review(leas
 
 def test_a_client_key_cannot_be_reused_for_another_sample(cardiologist, project):
     samples(project, 2)
-    first = assignment_next(user=cardiologist.user, project=project)
+    first = assignment_next(user=cardiologist.user, project=project).assignment
     submit(first, cardiologist, client_key="k1")
-    second = assignment_next(user=cardiologist.user, project=project)
+    second = assignment_next(user=cardiologist.user, project=project).assignment
     with pytest.raises(DomainError, match="already used for a different sample"):
         submit(second, cardiologist, client_key="k1")
 
@@ -165,7 +165,7 @@ def test_the_sample_is_complete_when_k_reviews_are_in(cohort):
     physicians = PhysicianFactory.create_batch(2, specialties=["cardiology"])
     for physician in physicians:
         join(cohort, physician)
-    leases = [assignment_next(user=p.user, project=project) for p in physicians]
+    leases = [assignment_next(user=p.user, project=project).assignment for p in physicians]
     submit(leases[0], physicians[0])
     sample.refresh_from_db()
     assert (sample.reviews_done, sample.status) == (1, Sample.Status.OPEN)
@@ -214,10 +214,10 @@ def test_an_expired_lease_whose_sample_filled_up_is_refused(cohort):
     first, second = PhysicianFactory.create_batch(2, specialties=["cardiology"])
     join(cohort, first)
     join(cohort, second)
-    lease = assignment_next(user=first.user, project=project)
+    lease = assignment_next(user=first.user, project=project).assignment
     Assignment.objects.filter(pk=lease.pk).update(expires_at=lease.served_at)
     assignments_expire()
-    assignment_next(user=second.user, project=project)
+    assignment_next(user=second.user, project=project).assignment
     with pytest.raises(DomainError) as err:
         submit(lease, first)
     assert err.value.code == "lease_expired"

@@ -246,7 +246,7 @@ def test_amend_with_put_and_patch_until_settled(cardiologist, project):
 def test_lists_show_only_my_assignments_and_reviews(cardiologist, second_cardiologist, project):
     samples(project, 2)
     for physician in (cardiologist, second_cardiologist):
-        lease = assignment_next(user=physician.user, project=project)
+        lease = assignment_next(user=physician.user, project=project).assignment
         review_submit(assignment=lease, user=physician.user, grades=grades(), verdict="accept")
     mine = client_for(cardiologist)
     assignments = mine.get("/api/assignments/").json()["results"]
@@ -259,7 +259,7 @@ def test_lists_show_only_my_assignments_and_reviews(cardiologist, second_cardiol
 
 def test_second_reviewer_cannot_see_first_review(cardiologist, second_cardiologist, project):
     [sample] = samples(project, 1)
-    first = assignment_next(user=cardiologist.user, project=project)
+    first = assignment_next(user=cardiologist.user, project=project).assignment
     review = review_submit(
         assignment=first,
         user=cardiologist.user,
@@ -350,7 +350,7 @@ def test_staff_without_a_physician_profile_cannot_do_review_work(admin, project,
 
 def test_staff_can_read_any_assignment_and_review(admin, cardiologist, project):
     samples(project, 1)
-    lease = assignment_next(user=cardiologist.user, project=project)
+    lease = assignment_next(user=cardiologist.user, project=project).assignment
     review = review_submit(
         assignment=lease, user=cardiologist.user, grades=grades(), verdict="accept"
     )
@@ -371,7 +371,7 @@ def test_my_stats(cardiologist, project):
     samples(project, 2)
     gold = SampleFactory(project=project, is_gold=True, gold_grades=GOLD)
     for _ in range(2):
-        lease = assignment_next(user=cardiologist.user, project=project)
+        lease = assignment_next(user=cardiologist.user, project=project).assignment
         review_submit(
             assignment=lease,
             user=cardiologist.user,
@@ -381,7 +381,7 @@ def test_my_stats(cardiologist, project):
         )
     Project.objects.filter(pk=project.pk).update(gold_rate=1.0)
     project.refresh_from_db()
-    lease = assignment_next(user=cardiologist.user, project=project)
+    lease = assignment_next(user=cardiologist.user, project=project).assignment
     assert lease.sample_id == gold.pk
     review_submit(
         assignment=lease,
@@ -418,7 +418,7 @@ def test_lists_cost_the_same_number_of_queries_for_one_row_or_many(
 
     def work(n: int) -> None:
         for _ in range(n):
-            lease = assignment_next(user=cardiologist.user, project=project)
+            lease = assignment_next(user=cardiologist.user, project=project).assignment
             review_submit(
                 assignment=lease, user=cardiologist.user, grades=grades(), verdict="accept"
             )
@@ -443,7 +443,7 @@ def test_someone_elses_assignment_is_not_found_even_with_a_bad_body(
     method, action, project, cardiologist, second_cardiologist
 ):
     SampleFactory(project=project)
-    lease = assignment_next(user=cardiologist.user, project=project)
+    lease = assignment_next(user=cardiologist.user, project=project).assignment
     client = APIClient()
     client.force_authenticate(second_cardiologist.user)
     response = getattr(client, method)(f"/api/assignments/{lease.pk}/{action}/", {}, format="json")
@@ -468,7 +468,7 @@ def test_a_malformed_list_filter_is_a_400_naming_it(cardiologist, project, path)
 
 def test_an_empty_project_filter_still_lists_everything(cardiologist, project):
     SampleFactory(project=project)
-    assignment_next(user=cardiologist.user, project=project)
+    assignment_next(user=cardiologist.user, project=project).assignment
     response = client_for(cardiologist).get("/api/assignments/?project=&status=")
     assert response.status_code == 200
     assert response.json()["count"] == 1
@@ -476,7 +476,7 @@ def test_an_empty_project_filter_still_lists_everything(cardiologist, project):
 
 def test_a_draft_with_a_null_character_is_a_400_naming_where(cardiologist, project):
     SampleFactory(project=project)
-    lease = assignment_next(user=cardiologist.user, project=project)
+    lease = assignment_next(user=cardiologist.user, project=project).assignment
     response = client_for(cardiologist).put(
         f"/api/assignments/{lease.pk}/draft/",
         {"payload": {"rationale": "chest\u0000pain"}},
@@ -488,7 +488,7 @@ def test_a_draft_with_a_null_character_is_a_400_naming_where(cardiologist, proje
 
 def test_a_time_on_task_beyond_the_column_is_a_400_not_a_500(cardiologist, project):
     SampleFactory(project=project)
-    lease = assignment_next(user=cardiologist.user, project=project)
+    lease = assignment_next(user=cardiologist.user, project=project).assignment
     response = client_for(cardiologist).post(
         f"/api/assignments/{lease.pk}/submit/",
         submit_body(time_on_task_ms=99_999_999_999_999),
@@ -501,7 +501,7 @@ def test_a_time_on_task_beyond_the_column_is_a_400_not_a_500(cardiologist, proje
 @pytest.mark.parametrize("key", ["retry\u0000one", "k" * 101])
 def test_a_malformed_idempotency_key_header_is_a_400_naming_it(cardiologist, project, key):
     SampleFactory(project=project)
-    lease = assignment_next(user=cardiologist.user, project=project)
+    lease = assignment_next(user=cardiologist.user, project=project).assignment
     response = client_for(cardiologist).post(
         f"/api/assignments/{lease.pk}/submit/",
         submit_body(),

@@ -29,7 +29,7 @@ def disputed_sample(project, accepting, rejecting, grades: dict) -> Sample:
     """A sample two physicians reviewed through the queue (accept, reject), awaiting a lead."""
     disputed = SampleFactory(project=project, external_id="disputed")
     for physician, verdict in ((accepting, "accept"), (rejecting, "reject")):
-        lease = assignment_next(user=physician.user, project=project)
+        lease = assignment_next(user=physician.user, project=project).assignment
         assert lease is not None and lease.sample_id == disputed.pk
         review_submit(
             assignment=lease,
