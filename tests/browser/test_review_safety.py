@@ -138,9 +138,11 @@ def test_the_last_submit_and_the_last_skip_can_be_undone_with_u(
         keys(page, "u")
     assert page.url == first_url
     assert not Review.objects.exists()
-    first = Assignment.objects.get(reviewer=cardiologist.user, review__isnull=True, pk=int(
-        first_url.rstrip("/").rsplit("/", 1)[1]
-    ))
+    first = Assignment.objects.get(
+        reviewer=cardiologist.user,
+        review__isnull=True,
+        pk=int(first_url.rstrip("/").rsplit("/", 1)[1]),
+    )
     assert first.status == Assignment.Status.LEASED
     # The review comes back as it was sent, ready to change.
     assert page.locator("input[name=verdict][value=reject]").is_checked()
