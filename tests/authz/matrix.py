@@ -31,6 +31,10 @@ ROLE_ORDER = (
 )
 
 EXPECTED: dict[str, dict[str, str]] = {
+    # /favicon.ico: a public redirect to the static icon
+    "favicon": {
+        "*": "302 302 302 302 302 302 302 302",
+    },
     # /api/schema/
     "schema": {
         "*": "401 405 405 405 405 405 405 403",
