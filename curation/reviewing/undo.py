@@ -93,6 +93,12 @@ def _undo_review(*, lease: Assignment, sample: Sample) -> dict:
     )
     if review is None:
         raise _nothing_to_undo()
+    if review.source not in (Review.Source.WEB, Review.Source.API):
+        raise Conflict(
+            "This review came in through an import; it cannot be undone here.",
+            code="not_undoable",
+            field="assignment",
+        )
     if review.revision > 1:
         raise Conflict(
             "You amended this review since; amend it again instead of undoing it.",

@@ -186,3 +186,23 @@ def test_the_api_undoes_my_last_submit_and_says_why_not_otherwise(cardiologist, 
     again = client.post("/api/assignments/undo/")
     assert again.status_code == 409
     assert again.json()["errors"][0]["code"] == "nothing_to_undo"
+
+
+def test_a_review_that_came_in_through_an_import_is_not_undone(cardiologist, project):
+    from curation.services.reviews import review_record
+
+    [sample] = samples(project, 1)
+    lease = assignment_next(user=cardiologist.user, project=project)
+    review_record(
+        sample=sample,
+        reviewer=cardiologist.user,
+        grades=grades(),
+        verdict="accept",
+        source="import",
+    )
+    lease.refresh_from_db()
+    assert lease.status == Assignment.Status.SUBMITTED
+    with pytest.raises(DomainError) as err:
+        assignment_undo(user=cardiologist.user)
+    assert err.value.code == "not_undoable"
+    assert Review.objects.filter(sample=sample).exists()
