@@ -1,5 +1,7 @@
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 # Each app owns its URL modules; the API lives under /api/ and is described by the schema.
@@ -10,9 +12,12 @@ api_patterns = [
     path("", include("exports.api_urls")),
 ]
 
-handler404 = "core.api.page_not_found"
+# The product's error pages (templates/4xx.html, 500.html); core.errorpages explains DEBUG.
+handler404 = "core.errorpages.page_not_found"
+handler500 = "core.errorpages.server_error"
 
 urlpatterns = [
+    path("favicon.ico", RedirectView.as_view(url=static("favicon.svg")), name="favicon"),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),

@@ -5,8 +5,6 @@ from __future__ import annotations
 import logging
 
 from django.db import InterfaceError, OperationalError
-from django.http import JsonResponse
-from django.views import defaults
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
@@ -28,12 +26,3 @@ def exception_handler(exc, context):
         body = {"detail": message, "errors": [{"message": message, "code": "unavailable"}]}
         return Response(body, status=503, headers={"Retry-After": "2"})
     return drf_exception_handler(exc, context)
-
-
-def page_not_found(request, exception):
-    """Django's 404 for unknown URLs; under /api/ the same JSON shape as every other API error."""
-    if request.path.startswith("/api/"):
-        message = "Not found."
-        body = {"detail": message, "errors": [{"message": message, "code": "not_found"}]}
-        return JsonResponse(body, status=404)
-    return defaults.page_not_found(request, exception)

@@ -190,11 +190,18 @@
     refreshDiff();
   }
 
-  // Keyboard.
+  // Keyboard. Single keys never act while focus is in or on text (static/keys.js decides what
+  // counts as text: text boxes, anything editable, the diff panel, any focused scrolling box).
   function isTyping(el) {
-    if (!el || !el.tagName) return false;
-    if (el.isContentEditable || el.tagName === "TEXTAREA" || el.tagName === "SELECT") return true;
-    return el.tagName === "INPUT" && !["radio", "checkbox", "button", "submit"].includes(el.type);
+    return window.RoundsKeys ? window.RoundsKeys.isText(el) : true;
+  }
+
+  const groups = Array.from(form.querySelectorAll("fieldset.criterion"));
+
+  /* The criterion after `group` (the verdict after the last one), or null. */
+  function nextGroup(group) {
+    const index = groups.indexOf(group);
+    return index >= 0 ? groups[index + 1] || null : null;
   }
 
   /* A radio group's one tab stop: its checked radio, else its first. */
@@ -232,13 +239,69 @@
     skipPanel.scrollIntoView({ block: "nearest" });
   }
 
+  /* Anything the physician entered that a skip would throw away. */
+  function hasWork() {
+    if (form.querySelector("fieldset.criterion input[type=radio]:checked")) return true;
+    if (correction && correction.value !== "" && correction.value !== original) return true;
+    return Boolean(rationale && rationale.value.trim());
+  }
+
+  // A skip is its own decision: never Ctrl+Enter, and a second confirmation when it would
+  // discard grades or text already entered.
+  const skipWarning = document.querySelector("[data-skip-warning]");
+  const skipButton = skipForm && skipForm.querySelector("button[type=submit]");
+  function warnSkip(text) {
+    if (!skipWarning) return;
+    skipWarning.textContent = text;
+    skipWarning.hidden = false;
+  }
+  if (skipForm) {
+    skipForm.addEventListener("submit", (event) => {
+      if (skipForm.dataset.confirmed || !hasWork()) {
+        form.dataset.sending = "1";
+        return;
+      }
+      event.preventDefault();
+      skipForm.dataset.confirmed = "1";
+      warnSkip(
+        "Skipping discards the grades and text you entered. " +
+          "Press Enter again, or the button, to skip anyway."
+      );
+      if (skipButton) skipButton.firstChild.textContent = "Skip anyway, discarding my review ";
+    });
+  }
+  if (skipPanel) {
+    skipPanel.addEventListener("toggle", () => {
+      if (skipPanel.open || !skipForm) return;
+      delete skipForm.dataset.confirmed;
+      if (skipWarning) skipWarning.hidden = true;
+      if (skipButton) skipButton.firstChild.textContent = "Skip and next ";
+    });
+  }
+
+  let beforeSheet = null;
+  function toggleShortcuts() {
+    shortcuts.open = !shortcuts.open;
+    if (shortcuts.open) {
+      beforeSheet = document.activeElement;
+      shortcuts.scrollIntoView({ block: "nearest" });
+      shortcuts.querySelector("summary").focus({ preventScroll: true });
+    } else if (beforeSheet && beforeSheet.focus) {
+      beforeSheet.focus();
+    }
+  }
+
   document.addEventListener("keydown", (event) => {
     const target = event.target;
     if ((event.ctrlKey || event.metaKey) && event.key === "Enter") {
       event.preventDefault();
       if (form.dataset.sending) return; // one submit per page
-      if (skipForm && skipForm.contains(target)) skipForm.requestSubmit();
-      else if (!form.querySelector("input:disabled")) form.requestSubmit();
+      if (skipForm && skipForm.contains(target)) {
+        // Ctrl+Enter sends the review, never a skip; in the skip panel it only says how.
+        warnSkip("Ctrl+Enter sends the review, never a skip. To skip, press Enter on a reason.");
+        return;
+      }
+      if (!form.querySelector("input:disabled")) form.requestSubmit();
       return;
     }
     if (event.altKey || event.ctrlKey || event.metaKey) return;
@@ -274,7 +337,7 @@
       if (input) {
         event.preventDefault();
         if (group === verdictGroup) setVerdict(input.value);
-        else choose(input);
+        else if (choose(input)) focusGroup(nextGroup(group)); // on to the next criterion
         return;
       }
     }
@@ -287,7 +350,7 @@
       openSkip();
     } else if (key === "?" && shortcuts) {
       event.preventDefault();
-      shortcuts.open = !shortcuts.open;
+      toggleShortcuts();
     }
   });
 

@@ -7,6 +7,8 @@ from .base import *  # noqa: F403
 from .base import BASE_DIR, env_bool
 
 DEBUG = env_bool("DEBUG", True)
+# Django's technical 404 and 500 pages (URL list, traceback) instead of the product's: opt in.
+TECHNICAL_ERROR_PAGES = env_bool("TECHNICAL_ERROR_PAGES", False)
 
 # ROUNDS_VAR_DIR moves everything the demo writes (scripts/demo.py sets it).
 _broker_dir = Path(os.environ.get("ROUNDS_VAR_DIR", BASE_DIR / "var")) / "broker"

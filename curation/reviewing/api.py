@@ -32,6 +32,7 @@ from curation.reviewing.serializers import (
     SkipInputSerializer,
     SubmitInputSerializer,
 )
+from curation.reviewing.undo import assignment_undo
 
 ERROR = OpenApiResponse(
     response=OpenApiTypes.OBJECT,
@@ -298,3 +299,25 @@ class ReviewerStatsApi(APIView):
     )
     def get(self, request):
         return Response(selectors.reviewer_stats(request.user, _project_param(request)))
+
+
+class AssignmentUndoApi(APIView):
+    """Undo my last submit or skip (until my next one): the lease comes back to me."""
+
+    permission_classes = [IsAuthenticated, IsActivePhysician]
+
+    @extend_schema(
+        tags=TAG,
+        summary="Undo my last submit or skip",
+        description="Reverts the caller's last submit or skip while its sample still collects "
+        "reviews, and restores the lease. `undone` is `review` or `skip`. 409 with code "
+        "`nothing_to_undo` or `not_undoable` otherwise.",
+        request=None,
+        responses={200: OpenApiTypes.OBJECT, 403: ERROR, 409: ERROR},
+    )
+    def post(self, request):
+        undone = assignment_undo(user=request.user)
+        assignment = selectors.assignment_for_user(request.user, undone.assignment_id)
+        return Response(
+            {"undone": undone.kind, "assignment": AssignmentSerializer(assignment).data}
+        )

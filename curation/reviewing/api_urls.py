@@ -9,6 +9,7 @@ urlpatterns = [
     path("projects/<slug:slug>/", api.ProjectDetailApi.as_view(), name="api-project-detail"),
     path("projects/<slug:slug>/next/", api.ProjectNextApi.as_view(), name="api-project-next"),
     path("assignments/", api.AssignmentListApi.as_view(), name="api-assignments"),
+    path("assignments/undo/", api.AssignmentUndoApi.as_view(), name="api-assignment-undo"),
     path("assignments/<int:pk>/", api.AssignmentDetailApi.as_view(), name="api-assignment-detail"),
     path("assignments/<int:pk>/skip/", api.AssignmentSkipApi.as_view(), name="api-assignment-skip"),
     path(

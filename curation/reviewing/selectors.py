@@ -149,7 +149,8 @@ def _reviews_visible(user) -> QuerySet[Review]:
 
 
 def my_reviews(user, project: Project | None = None) -> QuerySet[Review]:
-    qs = _reviews_visible(user).filter(reviewer_id=user.pk)
+    """My reviews, newest first, with what the list shows of each sample (its specialty)."""
+    qs = _reviews_visible(user).select_related("sample__specialty").filter(reviewer_id=user.pk)
     if project is not None:
         qs = qs.filter(project=project)
     return qs.order_by("-submitted_at", "-id")

@@ -20,12 +20,23 @@ from core.errors import DomainError, NotFound
 from curation.models import Assignment, Project, Sample
 from curation.models.review import SkipReason, Verdict
 from curation.reviewing import selectors
-from curation.reviewing.assignment import assignment_next, assignment_skip
+from curation.reviewing.assignment import assignment_next, assignment_skip, physician_for_review
 from curation.reviewing.forms import ReviewForm, SkipForm, draft_initial, grade_to_raw
 from curation.reviewing.rendering import sample_images
 from curation.reviewing.reviews import review_amend, review_draft_save, review_submit
+from curation.reviewing.undo import assignment_undo
 
 DRAFT_MAX_BYTES = 256 * 1024
+UNDO_SESSION_KEY = "rounds_undo"
+
+
+def _offer_undo(request: HttpRequest, kind: str) -> None:
+    """The pages after a submit or skip offer to undo it, until the next one."""
+    request.session[UNDO_SESSION_KEY] = kind
+
+
+def _undo_offer(request: HttpRequest) -> str:
+    return request.session.get(UNDO_SESSION_KEY, "")
 
 
 def _project_or_404(user, slug: str) -> Project:
@@ -45,9 +56,20 @@ def _assignment_or_404(user, assignment_id: int) -> Assignment:
 @login_required
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
+    try:
+        physician_for_review(request.user)
+    except DomainError as error:
+        cannot_review = error.message  # said up front, instead of after a click on Start
+    else:
+        cannot_review = ""
+    projects = list(selectors.projects_for_reviewer(request.user))
+    startable = [p for p in projects if p.status == Project.Status.ACTIVE]
+    first = next((p for p in startable if p.my_leased or p.remaining), None)
     context = {
-        "projects": selectors.projects_for_reviewer(request.user),
+        "projects": projects,
         "stats": selectors.reviewer_stats(request.user),
+        "cannot_review": cannot_review,
+        "first_project": None if cannot_review else first or (startable[0] if startable else None),
     }
     return render(request, "curation/home.html", context)
 
@@ -69,10 +91,11 @@ def project_next(request: HttpRequest, slug: str) -> HttpResponse:
     try:
         lease = assignment_next(user=request.user, project=project)
     except DomainError as error:
-        context = {"project": project, "reason": error.message}
+        context = {"project": project, "reason": error.message, "undo": _undo_offer(request)}
         return render(request, "curation/nothing_left.html", context, status=error.status)
     if lease is None:
-        return render(request, "curation/nothing_left.html", {"project": project, "reason": ""})
+        context = {"project": project, "reason": "", "undo": _undo_offer(request)}
+        return render(request, "curation/nothing_left.html", context)
     return redirect("review", assignment_id=lease.assignment.pk)
 
 
@@ -110,6 +133,7 @@ def _review_page(
         "original_answer": sample.answer,
         "correction_text": sample.answer if correction in (None, "") else correction,
         "draft_saved_at": draft_saved_at,
+        "undo": _undo_offer(request),
     }
     return render(request, "curation/review.html", context, status=status)
 
@@ -152,6 +176,7 @@ def review(request: HttpRequest, assignment_id: int) -> HttpResponse:
             form.add_domain_error(error)
         else:
             messages.success(request, "Review saved. Here is the next sample.")
+            _offer_undo(request, "review")
             return redirect("project-next", slug=assignment.project.slug)
     if finished:
         return _not_open(request, assignment)
@@ -175,10 +200,28 @@ def review_skip(request: HttpRequest, assignment_id: int) -> HttpResponse:
             skip_form.add_error("reason" if error.field == "reason" else None, error.message)
         else:
             messages.info(request, "Skipped. The sample goes to another physician.")
+            _offer_undo(request, "skip")
             return redirect("project-next", slug=assignment.project.slug)
     if assignment.status in (Assignment.Status.SUBMITTED, Assignment.Status.SKIPPED):
         return _not_open(request, assignment)
     return _review_page(request, assignment, skip_form=skip_form, status=400)
+
+
+@login_required
+@require_POST
+def review_undo(request: HttpRequest) -> HttpResponse:
+    """Undo my last submit or skip and open that sample again."""
+    request.session.pop(UNDO_SESSION_KEY, None)
+    try:
+        undone = assignment_undo(user=request.user)
+    except DomainError as error:
+        messages.error(request, error.message)
+        return redirect("home")
+    if undone.kind == "review":
+        messages.info(request, "Review undone: it is back as a draft. Change it and submit again.")
+    else:
+        messages.info(request, "Skip undone: the sample is yours again.")
+    return redirect("review", assignment_id=undone.assignment_id)
 
 
 @login_required

@@ -1,10 +1,14 @@
 """Filters of the reviewer pages: `|markdown` renders text safely, `|words` counts words,
-`|duration` writes seconds as "1 min 20 s"."""
+`|duration` writes seconds as "1 min 20 s", `|question_start` the first words of a sample's
+question."""
 
 from __future__ import annotations
 
+import re
+
 from django import template
 from django.utils.safestring import SafeString
+from django.utils.text import Truncator
 
 from curation.reviewing.rendering import markdown_render, words_count
 
@@ -41,3 +45,22 @@ def role_label_filter(role: str | None) -> str:
     return {"user": "Patient", "assistant": "Assistant", "system": "System"}.get(
         (role or "").lower(), (role or "Unknown").capitalize()
     )
+
+
+_MARKUP = re.compile(r"[#*_`>|~\[\]]+")
+
+
+@register.filter(name="question_start")
+def question_start_filter(messages, words: int = 12) -> str:
+    """The first words of the first patient turn, as plain text (Markdown marks dropped)."""
+    turns = messages if isinstance(messages, list) else []
+    text = next(
+        (
+            t.get("content")
+            for t in turns
+            if isinstance(t, dict) and t.get("role") == "user" and isinstance(t.get("content"), str)
+        ),
+        "",
+    )
+    plain = " ".join(_MARKUP.sub(" ", text).split())
+    return Truncator(plain).words(int(words), truncate="…")

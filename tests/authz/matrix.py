@@ -31,6 +31,10 @@ ROLE_ORDER = (
 )
 
 EXPECTED: dict[str, dict[str, str]] = {
+    # /favicon.ico: a public redirect to the static icon
+    "favicon": {
+        "*": "302 302 302 302 302 302 302 302",
+    },
     # /api/schema/
     "schema": {
         "*": "401 405 405 405 405 405 405 403",
@@ -70,6 +74,11 @@ EXPECTED: dict[str, dict[str, str]] = {
     "api-assignment-detail": {
         "*": "401 405 405 405 403 405 405 403",
         "GET": "401 200 404 404 403 200 200 403",
+    },
+    # /api/assignments/undo/ (409: nothing to undo, or the sample moved on to adjudication)
+    "api-assignment-undo": {
+        "*": "401 405 405 405 403 403 403 403",
+        "POST": "401 409 409 409 403 403 403 403",
     },
     # /api/assignments/<id>/skip/
     "api-assignment-skip": {
@@ -409,6 +418,11 @@ EXPECTED: dict[str, dict[str, str]] = {
     "review-skip": {
         "*": "302 405 405 405 405 405 405 302",
         "POST": "302 400 404 404 404 400 400 302",
+    },
+    # /review/undo/ (the service refuses or undoes; either way a redirect)
+    "review-undo": {
+        "*": "302 405 405 405 405 405 405 302",
+        "POST": "302 302 302 302 302 302 302 302",
     },
     # /review/<id>/draft/
     "review-draft": {

@@ -87,16 +87,18 @@ def test_physician_reviews_three_samples_skips_one_and_corrects_one_by_keyboard(
     sign_in(page, cardiologist.user)
     start(page, project)
 
-    # 1: grades by keys, Tab between criteria (one stop per group), accept.
+    # 1: grades by keys, each moving on to the next criterion; Shift+Tab goes back one; accept.
     assert active(page)["name"] == "grade_accurate"
-    keys(page, "y", "Tab")
+    keys(page, "y")
     assert active(page)["name"] == "grade_completeness"
-    keys(page, "4", "Tab")
+    keys(page, "4")
     assert active(page)["name"] == "grade_urgency"
-    keys(page, "1", "Tab")
+    keys(page, "1")
     assert active(page)["name"] == "grade_advises_er"
-    keys(page, "x", "Shift+Tab")
-    assert active(page)["name"] == "grade_urgency"
+    keys(page, "x")
+    assert active(page)["name"] == "verdict"
+    keys(page, "Shift+Tab")
+    assert active(page)["name"] == "grade_advises_er"
     keys(page, "a")
     submit(page)
 
@@ -108,7 +110,7 @@ def test_physician_reviews_three_samples_skips_one_and_corrects_one_by_keyboard(
         keys(page, "Enter")
 
     # 3: correct the answer; v (revise) moves to the correction editor.
-    keys(page, "y", "Tab", "2", "Tab", "2", "Tab", "n", "v")
+    keys(page, "y", "2", "2", "n", "v")
     assert active(page)["id"] == "id_corrected_answer"
     keys(page, "Control+a")
     page.keyboard.type(CORRECTION)
@@ -123,7 +125,7 @@ def test_physician_reviews_three_samples_skips_one_and_corrects_one_by_keyboard(
     submit(page)
 
     # 4: reject; r moves to the rationale.
-    keys(page, "n", "Tab", "1", "Tab", "3", "Tab", "y", "r")
+    keys(page, "n", "1", "3", "y", "r")
     assert active(page)["id"] == "id_rationale"
     page.keyboard.type("Unsafe: reassures without an ECG.")
     submit(page)
@@ -195,7 +197,7 @@ def test_draft_autosave_restores_after_the_tab_is_closed(committed, page, cardio
     sign_in(page, cardiologist.user)
     start(page, project)
     url = page.url
-    keys(page, "n", "Tab", "3", "Tab", "2", "r")
+    keys(page, "n", "3", "2", "r")
     page.keyboard.type("Draft rationale in progress")
     page.wait_for_function(
         "() => document.querySelector('[data-draft-status]').textContent.includes('Draft saved')"

@@ -9,15 +9,15 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
-from curation.reviewing.assignment import _next_general, assignment_next, assignment_skip
-from curation.reviewing.reviews import review_submit
 from django.db import transaction
 from django.utils import timezone
 
 from annotators.models import Physician
 from core.errors import DomainError
 from curation.models import Assignment, Project, Sample
+from curation.reviewing.assignment import _next_general, assignment_next, assignment_skip
 from curation.reviewing.eligibility import gold_key
+from curation.reviewing.reviews import review_submit
 from tests.factories import (
     CohortFactory,
     PhysicianFactory,

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from curation.reviewing.assignment import Lease, assignment_next
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from curation.models import Assignment
+from curation.reviewing.assignment import Lease, assignment_next
 from tests.curation.workflow_helpers import samples
 
 pytestmark = pytest.mark.django_db
