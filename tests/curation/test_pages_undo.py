@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from curation.reviewing.assignment import assignment_next
 from django.urls import reverse
 
 from curation.models import Assignment, Review
+from curation.reviewing.assignment import assignment_next
 from tests.curation.test_pages import post_review, signed_in
 from tests.factories import SampleFactory, UserFactory
 
@@ -18,7 +18,7 @@ def test_after_a_submit_the_next_page_offers_undo_and_undo_reopens_the_sample(
 ):
     SampleFactory.create_batch(2, project=project)
     signed_in(client, cardiologist)
-    first = assignment_next(user=cardiologist.user, project=project)
+    first = assignment_next(user=cardiologist.user, project=project).assignment
     page = client.get(reverse("review", args=[first.pk]))
     assert b"Undo that review" not in page.content
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from curation.reviewing.assignment import assignment_next, assignment_skip
-from curation.reviewing.reviews import review_amend, review_submit
 
 from core.errors import DomainError
 from core.models import AuditEvent
 from curation.models import Assignment, ConsensusLabel, Review, ReviewDraft, Sample
+from curation.reviewing.assignment import assignment_next, assignment_skip
+from curation.reviewing.reviews import review_amend, review_submit
 from curation.reviewing.undo import assignment_undo, last_action
 from tests.curation.workflow_helpers import grades, samples
 from tests.factories import UserFactory
@@ -25,7 +25,7 @@ def test_undoing_a_submit_deletes_the_review_and_gives_back_the_lease_with_a_dra
     cardiologist, project
 ):
     [sample] = samples(project, 1)
-    lease = assignment_next(user=cardiologist.user, project=project)
+    lease = assignment_next(user=cardiologist.user, project=project).assignment
     review = submit(
         lease, cardiologist, verdict="revise", corrected_answer="Call 911.", rationale="Vague."
     )
@@ -50,7 +50,7 @@ def test_undoing_a_submit_deletes_the_review_and_gives_back_the_lease_with_a_dra
 
 def test_undoing_a_skip_takes_the_slot_back(cardiologist, project):
     [sample] = samples(project, 1)
-    lease = assignment_next(user=cardiologist.user, project=project)
+    lease = assignment_next(user=cardiologist.user, project=project).assignment
     assignment_skip(assignment=lease, user=cardiologist.user, reason="cannot_judge")
 
     assert assignment_undo(user=cardiologist.user).kind == "skip"
@@ -63,9 +63,9 @@ def test_undoing_a_skip_takes_the_slot_back(cardiologist, project):
 
 def test_only_the_last_action_can_be_undone_and_only_once(cardiologist, project):
     samples(project, 2)
-    first = assignment_next(user=cardiologist.user, project=project)
+    first = assignment_next(user=cardiologist.user, project=project).assignment
     submit(first, cardiologist)
-    second = assignment_next(user=cardiologist.user, project=project)
+    second = assignment_next(user=cardiologist.user, project=project).assignment
     submit(second, cardiologist)
 
     assert assignment_undo(user=cardiologist.user).assignment_id == second.pk
@@ -81,7 +81,7 @@ def test_only_the_last_action_can_be_undone_and_only_once(cardiologist, project)
 
 def test_a_sample_that_moved_on_to_consensus_cannot_be_undone(cardiologist, project):
     [sample] = samples(project, 1)
-    lease = assignment_next(user=cardiologist.user, project=project)
+    lease = assignment_next(user=cardiologist.user, project=project).assignment
     submit(lease, cardiologist)
     Sample.objects.filter(pk=sample.pk).update(status=Sample.Status.ADJUDICATION)
 
@@ -95,7 +95,7 @@ def test_a_complete_sample_reopens_unless_consensus_exists(cardiologist, project
     project.overlap = 1
     project.save(update_fields=["overlap"])
     [sample] = samples(project, 1)
-    lease = assignment_next(user=cardiologist.user, project=project)
+    lease = assignment_next(user=cardiologist.user, project=project).assignment
     submit(lease, cardiologist)
     sample.refresh_from_db()
     assert sample.status == Sample.Status.COMPLETE
@@ -123,7 +123,7 @@ def test_a_complete_sample_reopens_unless_consensus_exists(cardiologist, project
 
 def test_an_amended_review_cannot_be_undone(cardiologist, project):
     samples(project, 1)
-    lease = assignment_next(user=cardiologist.user, project=project)
+    lease = assignment_next(user=cardiologist.user, project=project).assignment
     review = submit(lease, cardiologist)
     review_amend(
         review=review,
@@ -141,7 +141,7 @@ def test_a_skip_whose_slot_went_to_others_stands(cardiologist, second_cardiologi
     project.overlap = 1
     project.save(update_fields=["overlap"])
     samples(project, 1)
-    lease = assignment_next(user=cardiologist.user, project=project)
+    lease = assignment_next(user=cardiologist.user, project=project).assignment
     assignment_skip(assignment=lease, user=cardiologist.user, reason="cannot_judge")
     assert assignment_next(user=second_cardiologist.user, project=project) is not None
 
@@ -154,7 +154,7 @@ def test_a_skip_whose_slot_went_to_others_stands(cardiologist, second_cardiologi
 
 def test_one_physician_cannot_undo_anothers_action(cardiologist, second_cardiologist, project):
     samples(project, 1)
-    lease = assignment_next(user=cardiologist.user, project=project)
+    lease = assignment_next(user=cardiologist.user, project=project).assignment
     submit(lease, cardiologist)
     with pytest.raises(DomainError) as err:
         assignment_undo(user=second_cardiologist.user)
@@ -172,7 +172,7 @@ def test_the_api_undoes_my_last_submit_and_says_why_not_otherwise(cardiologist, 
     from rest_framework.test import APIClient
 
     samples(project, 1)
-    lease = assignment_next(user=cardiologist.user, project=project)
+    lease = assignment_next(user=cardiologist.user, project=project).assignment
     submit(lease, cardiologist)
     client = APIClient()
     client.force_authenticate(cardiologist.user)
@@ -192,7 +192,7 @@ def test_a_review_that_came_in_through_an_import_is_not_undone(cardiologist, pro
     from curation.reviewing.reviews import review_record
 
     [sample] = samples(project, 1)
-    lease = assignment_next(user=cardiologist.user, project=project)
+    lease = assignment_next(user=cardiologist.user, project=project).assignment
     review_record(
         sample=sample,
         reviewer=cardiologist.user,
