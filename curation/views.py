@@ -22,6 +22,7 @@ from .forms import ReviewForm, SkipForm, draft_initial, grade_to_raw
 from .models import Assignment, Project, Sample
 from .models.review import SkipReason, Verdict
 from .rendering import sample_images
+from .reviewing.lifecycle import quarantined_error
 from .selectors import workflow as selectors
 from .services.assignment import assignment_next, assignment_skip
 from .services.reviews import review_amend, review_draft_save, review_submit
@@ -127,10 +128,18 @@ def _not_open(request: HttpRequest, assignment: Assignment) -> HttpResponse:
     return redirect("project-next", slug=assignment.project.slug)
 
 
+def _withheld(request: HttpRequest, assignment: Assignment) -> HttpResponse:
+    """A quarantined sample: nothing of it is shown, and the physician moves on."""
+    messages.warning(request, quarantined_error().message)
+    return redirect("project-next", slug=assignment.project.slug)
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def review(request: HttpRequest, assignment_id: int) -> HttpResponse:
     assignment = _assignment_or_404(request.user, assignment_id)
+    if assignment.sample.quarantined:
+        return _withheld(request, assignment)
     finished = assignment.status in (Assignment.Status.SUBMITTED, Assignment.Status.SKIPPED)
     if request.method == "GET" or assignment.status == Assignment.Status.SKIPPED:
         return _not_open(request, assignment) if finished else _review_page(request, assignment)
@@ -163,6 +172,8 @@ def review(request: HttpRequest, assignment_id: int) -> HttpResponse:
 @require_POST
 def review_skip(request: HttpRequest, assignment_id: int) -> HttpResponse:
     assignment = _assignment_or_404(request.user, assignment_id)
+    if assignment.sample.quarantined:
+        return _withheld(request, assignment)
     skip_form = SkipForm(request.POST)
     if skip_form.is_valid():
         try:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from django.db import transaction
-from django.utils import timezone
 
 from core.audit import audit_record
 from core.errors import Conflict, DomainError, NotFound
 
 from ..grading import review_validate
 from ..models import Adjudication, Criterion, Sample
+from ..reviewing.lifecycle import sample_adjudicated
 from ..selectors.agreement import projects_for_lead
 
 
@@ -69,15 +69,8 @@ def adjudication_record(
         final_answer=answer,
         note=note,
     )
-    now = timezone.now()
-    Sample.objects.filter(pk=sample.pk).update(
-        status=Sample.Status.SETTLED,
-        final_grades=clean["grades"],
-        final_verdict=clean["verdict"],
-        final_answer=answer,
-        final_source="adjudication",
-        settled_at=now,
-        updated_at=now,
+    sample_adjudicated(
+        sample_id=sample.pk, grades=clean["grades"], verdict=clean["verdict"], final_answer=answer
     )
     audit_record(
         actor=lead,

@@ -30,7 +30,8 @@ from ..agreement.indexing import dense_unique
 from ..agreement.report import Dataset, Item, Outcome, build_consensus, build_report
 from ..grade_codes import grade_code, rubric_items
 from ..models import AgreementReport, Project, Sample
-from .agreement_io import consensus_store, samples_settle, stored_digests
+from ..reviewing.lifecycle import samples_settle
+from .agreement_io import consensus_store, stored_digests
 from .agreement_read import read_portable, read_postgres
 
 log = logging.getLogger(__name__)

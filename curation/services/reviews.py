@@ -31,6 +31,7 @@ from ..models import (
     Rubric,
     Sample,
 )
+from ..reviewing.lifecycle import quarantined_error, review_counted
 from .assignment import physician_for_review
 
 CONTENT_FIELDS = ("grades", "verdict", "corrected_answer", "rationale", "flags")
@@ -82,26 +83,6 @@ CRITERIA = "SELECT * FROM {criterion} WHERE rubric_id = %s ORDER BY position"
 
 def _content(review: Review) -> dict[str, Any]:
     return {name: getattr(review, name) for name in CONTENT_FIELDS}
-
-
-def _count_review(*, sample: Sample) -> None:
-    """One more review in; the sample is complete once the project's k reviews are in."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            COUNT_REVIEW.format(sample=Sample._meta.db_table),
-            {"pk": sample.pk, "overlap": sample.project.overlap, "now": timezone.now()},
-        )
-
-
-# Counted in SQL, so two submits at once never lose one; written by hand, as every submit runs it.
-COUNT_REVIEW = """
-UPDATE {sample} SET
-    reviews_done = reviews_done + 1,
-    status = CASE WHEN status = 'open' AND reviews_done >= %(overlap)s - 1
-                  THEN 'complete' ELSE status END,
-    updated_at = %(now)s
-WHERE id = %(pk)s
-"""
 
 
 def _counts(*, sample: Sample, is_model: bool) -> bool:
@@ -228,6 +209,8 @@ def review_submit(
     locked = _lock_lease(pk=assignment.pk, user=user)
     if locked is None:
         raise NotFound("No such assignment.")
+    if locked.sample.quarantined:
+        raise quarantined_error()
     if client_key:
         earlier = Review.objects.filter(reviewer_id=user.pk, client_key=client_key).first()
         if earlier is not None:
@@ -296,7 +279,7 @@ def review_submit(
     review._prefetched_objects_cache = {"revisions": [revision]}
     _lease_done(locked, now)
     if _counts(sample=sample, is_model=False):
-        _count_review(sample=sample)
+        review_counted(sample_id=sample.pk, overlap=sample.project.overlap)
     if getattr(locked, "draft", None) is not None:
         locked.draft.delete()
     audit_record(
@@ -455,7 +438,7 @@ def review_record(
             Sample.objects.filter(pk=sample.pk, slots_open__gt=0).update(
                 slots_open=F("slots_open") - 1
             )
-        _count_review(sample=sample)
+        review_counted(sample_id=sample.pk, overlap=sample.project.overlap)
     audit_record(
         actor=actor or reviewer,
         action="review.record",
@@ -472,10 +455,15 @@ def review_draft_save(*, assignment: Assignment, user, payload: dict) -> ReviewD
     if not isinstance(payload, dict):
         raise DomainError("must be an object", field="payload")
     locked = (
-        Assignment.objects.select_for_update().filter(pk=assignment.pk, reviewer_id=user.pk).first()
+        Assignment.objects.select_for_update(of=("self",))
+        .select_related("sample")
+        .filter(pk=assignment.pk, reviewer_id=user.pk)
+        .first()
     )
     if locked is None:
         raise NotFound("No such assignment.")
+    if locked.sample.quarantined:
+        raise quarantined_error()
     if locked.status != Assignment.Status.LEASED:
         raise Conflict(
             f"This assignment is {locked.status}; there is nothing to save a draft for.",

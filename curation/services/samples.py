@@ -1,4 +1,4 @@
-"""Sample import, and releasing or redacting quarantined samples.
+"""Sample import, and redacting quarantined samples (release is `reviewing.lifecycle`).
 
 `samples_import` is the one way samples come in: the `import_samples` command, the REST endpoint
 and the demo seed all call it. It streams the file once, validating every record; rows are written
@@ -38,6 +38,7 @@ from core.ingest import (
 from core.models import AuditEvent
 from curation.grading import grades_validate
 from curation.models import Project, Sample
+from curation.reviewing.lifecycle import samples_quarantined
 from curation.sensitive import redact_text, sample_findings
 
 FORMATS = ("jsonl", "json", "csv", "labelstudio", "chat")
@@ -577,6 +578,9 @@ class _Importer:
         audit_bulk(events)
         self.result.updated += len(samples)
         self.result.quarantined += sum(row["quarantined"] for _, _, row in changed)
+        # A sample that now carries identifiers may be in someone's hands: take it back.
+        flagged = [pk for pk, _, row in changed if row["quarantined"]]
+        samples_quarantined(sample_ids=flagged, actor=self.actor)
 
 
 def _actor_label(actor) -> str:
@@ -703,28 +707,6 @@ def samples_import(
 # --- quarantine -------------------------------------------------------------------------------
 
 
-@transaction.atomic
-def sample_release(*, sample: Sample, actor, note: str) -> Sample:
-    """Lets a quarantined sample be served and exported; the reasons stay in the audit log."""
-    note = (note or "").strip()
-    if not note:
-        raise DomainError("is required: say why the sample is safe to release", field="note")
-    sample = Sample.objects.select_for_update().get(pk=sample.pk)
-    if not sample.quarantined:
-        return sample  # already released: a retry changes nothing
-    reasons = sample.quarantine_reasons
-    Sample.objects.filter(pk=sample.pk).update(quarantined=False, updated_at=timezone.now())
-    audit_record(
-        actor=actor,
-        action="sample.release",
-        obj=sample,
-        before={"quarantined": True, "quarantine_reasons": reasons},
-        after={"quarantined": False, "note": note},
-    )
-    sample.refresh_from_db()
-    return sample
-
-
 def _replace_all(text: str, replacements: Iterable[tuple[str, str]], used: list[int]) -> str:
     for index, (old, new) in enumerate(replacements):
         count = text.count(old)
@@ -804,6 +786,8 @@ def sample_redact(*, sample: Sample, actor, replacements: dict[str, str] | None 
             "updated_at",
         ]
     )
+    if sample.quarantined:
+        samples_quarantined(sample_ids=[sample.pk], actor=actor)
     audit_record(
         actor=actor,
         action="sample.redact",

@@ -10,8 +10,9 @@ import pytest
 from core.errors import DomainError
 from core.models import AuditEvent
 from curation.models import Sample
+from curation.reviewing.lifecycle import sample_release
 from curation.sensitive import identifiers_in, redact_text, sample_findings
-from curation.services.samples import sample_redact, sample_release, samples_import
+from curation.services.samples import sample_redact, samples_import
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,1 @@
+"""Reviewing: eligibility, assignment, reviews and the sample lifecycle."""
