@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from core.errors import DomainError, NotFound
 
 from .models import Criterion
+from .rubrics.options import criterion_options, grade_to_value
 from .selectors import agreement as selectors
 from .services.adjudication import adjudication_record
 from .services.agreement import agreement_request
@@ -148,17 +149,10 @@ def _criteria_fields(sample, posted=None) -> list[dict]:
     consensus = getattr(sample, "consensus", None)
     fields = []
     for c in Criterion.objects.filter(rubric_id=sample.project.rubric_id).order_by("position"):
-        if c.kind in (Criterion.Kind.BINARY, Criterion.Kind.POINTS):
-            options = [("true", "Met"), ("false", "Not met")]
-        elif c.kind == Criterion.Kind.ORDINAL:
-            options = [(str(v), c.labels.get(str(v), str(v))) for v in c.categories()]
-        else:
-            options = [(str(v), str(v)) for v in c.choices]
-        if c.allow_na:
-            options.append(("na", "Not applicable"))
+        options = [(option.value, option.label) for option in criterion_options(c)]
         suggested = consensus.grades.get(c.key) if consensus else None
-        if isinstance(suggested, bool):
-            suggested = "true" if suggested else "false"
+        if suggested is not None:
+            suggested = grade_to_value(c, suggested)
         current = posted.get(f"grade-{c.key}") if posted else suggested
         fields.append(
             {

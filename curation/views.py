@@ -18,11 +18,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from core.errors import DomainError, NotFound
 
-from .forms import ReviewForm, SkipForm, draft_initial, grade_to_raw
+from .forms import ReviewForm, SkipForm, draft_initial
 from .models import Assignment, Project, Sample
 from .models.review import SkipReason, Verdict
 from .rendering import sample_images
 from .reviewing.lifecycle import quarantined_error
+from .rubrics.options import grade_to_value
 from .selectors import workflow as selectors
 from .services.assignment import assignment_next, assignment_skip
 from .services.reviews import review_amend, review_draft_save, review_submit
@@ -150,7 +151,7 @@ def review(request: HttpRequest, assignment_id: int) -> HttpResponse:
     if form.is_valid():
         try:
             review_submit(
-                assignment=assignment,
+                assignment_id=assignment.pk,
                 user=request.user,
                 client_key=form.cleaned_data.get("client_key") or "",
                 source="web",
@@ -257,7 +258,7 @@ def my_review(request: HttpRequest, review_id: int) -> HttpResponse:
                 "rationale": review.rationale,
             },
             criteria=criteria,
-            grades={c.key: grade_to_raw(c, review.grades.get(c.key)) for c in criteria},
+            grades={c.key: grade_to_value(c, review.grades.get(c.key)) for c in criteria},
         )
     original = review.original_answer or review.sample.answer
     correction = form["corrected_answer"].value()

@@ -9,6 +9,7 @@ submits at once can never lose a count.
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -18,7 +19,7 @@ from django.utils import timezone
 
 from core.audit import audit_record
 from core.errors import Conflict, DomainError, NotFound
-from core.hotsql import columns, fetchone_hot, instances
+from core.hotsql import columns, fetchone_hot, linked, with_prefetched
 
 from ..grading import review_validate
 from ..models import (
@@ -35,6 +36,24 @@ from ..reviewing.lifecycle import quarantined_error, review_counted
 from .assignment import physician_for_review
 
 CONTENT_FIELDS = ("grades", "verdict", "corrected_answer", "rationale", "flags")
+
+
+@dataclass(frozen=True)
+class Submitted:
+    """What a submit did: the review, and whether this call created it (False: an earlier
+    identical submit, retried, is returned unchanged)."""
+
+    review: Review
+    created: bool
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """What recording a review from another door did: `outcome` is "created", "amended" or
+    "unchanged"."""
+
+    review: Review
+    outcome: str
 
 
 def _clean_flags(flags) -> list:
@@ -144,6 +163,15 @@ WHERE a.id = %(pk)s AND a.reviewer_id = %(user)s
 {lock}
 """
 _LEASE_MODELS = (Assignment, Sample, Project, Rubric, ReviewDraft)
+# lease.sample, lease.project, lease.draft, sample.project, project.rubric, draft.assignment
+_LEASE_LINKS = (
+    (0, "sample", 1),
+    (0, "project", 2),
+    (0, "draft", 4),
+    (1, "project", 2),
+    (2, "rubric", 3),
+    (4, "assignment", 0),
+)
 
 
 @functools.cache
@@ -171,14 +199,7 @@ def _lock_lease(*, pk, user) -> Assignment | None:
     row = fetchone_hot(_lock_lease_sql(connection.vendor), {"pk": pk, "user": user.pk})
     if row is None:
         return None
-    lease, sample, project, rubric, draft = instances(row, _LEASE_MODELS)
-    Project.rubric.field.set_cached_value(project, rubric)
-    Sample.project.field.set_cached_value(sample, project)
-    Assignment.sample.field.set_cached_value(lease, sample)
-    Assignment.project.field.set_cached_value(lease, project)
-    Assignment.draft.related.set_cached_value(lease, draft)
-    if draft is not None:
-        ReviewDraft.assignment.field.set_cached_value(draft, lease)
+    lease, _, _, _, _ = linked(row, _LEASE_MODELS, _LEASE_LINKS)
     return lease
 
 
@@ -189,7 +210,7 @@ def _audit_after(review: Review) -> dict[str, Any]:
 @transaction.atomic
 def review_submit(
     *,
-    assignment: Assignment,
+    assignment_id: int,
     user,
     grades,
     verdict: str,
@@ -199,14 +220,12 @@ def review_submit(
     client_key: str = "",
     source: str = Review.Source.WEB,
     time_on_task_ms: int | None = None,
-) -> Review:
-    """Submit the review for a leased sample; a retry with the same client key is a no-op.
-
-    The returned review carries `created` (False when an earlier submit is returned).
-    """
+) -> Submitted:
+    """Submit the review of the caller's assignment `assignment_id` (NotFound if it is not
+    theirs); a retry with the same client key, or with the same content, is a no-op."""
     client_key = (client_key or "").strip()[:100]
     # The lock makes a concurrent retry wait for the first submit, then find its review.
-    locked = _lock_lease(pk=assignment.pk, user=user)
+    locked = _lock_lease(pk=assignment_id, user=user)
     if locked is None:
         raise NotFound("No such assignment.")
     if locked.sample.quarantined:
@@ -218,8 +237,7 @@ def review_submit(
                 raise Conflict(
                     "This client key was already used for a different sample.", field="client_key"
                 )
-            earlier.created = False
-            return earlier
+            return Submitted(review=earlier, created=False)
     physician_for_review(user)
     sample = locked.sample
     clean = _validated(
@@ -234,8 +252,7 @@ def review_submit(
     if locked.status == Assignment.Status.SUBMITTED:
         existing = Review.objects.filter(assignment=locked).first()
         if existing is not None and _content(existing) == clean:
-            existing.created = False  # a retried submit without a client key
-            return existing
+            return Submitted(review=existing, created=False)  # retried without a client key
         raise Conflict(
             "This sample is already reviewed; amend your review instead.", field="assignment"
         )
@@ -276,12 +293,13 @@ def review_submit(
         raise Conflict(
             "You already reviewed this sample; amend that review instead.", field="assignment"
         )
-    review._prefetched_objects_cache = {"revisions": [revision]}
+    with_prefetched(review, "revisions", [revision])
     _lease_done(locked, now)
     if _counts(sample=sample, is_model=False):
         review_counted(sample_id=sample.pk, overlap=sample.project.overlap)
-    if getattr(locked, "draft", None) is not None:
-        locked.draft.delete()
+    draft = getattr(locked, "draft", None)  # a reverse one-to-one: no draft raises
+    if draft is not None:
+        draft.delete()
     audit_record(
         actor=user,
         action="review.submit",
@@ -289,8 +307,7 @@ def review_submit(
         object_repr=f"review {review.pk} of sample {sample.pk}",
         after=_audit_after(review),
     )
-    review.created = True
-    return review
+    return Submitted(review=review, created=True)
 
 
 def _amend(*, review: Review, sample: Sample, clean: dict[str, Any], actor) -> Review:
@@ -369,7 +386,7 @@ def review_record(
     actor=None,
     line: int | None = None,
     file: str | None = None,
-) -> tuple[Review, str]:
+) -> Recorded:
     """Record a review that arrived without a lease (import, Label Studio).
 
     Idempotent: the same (sample, reviewer) or the same external reference with the same
@@ -402,7 +419,7 @@ def review_record(
         )
     if existing is not None:
         if _content(existing) == clean:
-            return existing, "unchanged"
+            return Recorded(review=existing, outcome="unchanged")
         if sample.status == Sample.Status.SETTLED:
             raise Conflict(
                 f"Sample {sample.external_id} is settled; its reviews can no longer be amended.",
@@ -412,7 +429,7 @@ def review_record(
                 file=file,
             )
         amended = _amend(review=existing, sample=sample, clean=clean, actor=actor or reviewer)
-        return amended, "amended"
+        return Recorded(review=amended, outcome="amended")
 
     now = timezone.now()
     lease = (
@@ -446,7 +463,7 @@ def review_record(
         object_repr=f"review {review.pk} of sample {sample.pk}",
         after={**_audit_after(review), "source": source, "external_ref": external_ref},
     )
-    return review, "created"
+    return Recorded(review=review, outcome="created")
 
 
 @transaction.atomic

@@ -1,0 +1,1 @@
+"""Rubrics: grade codes, grading, and the answer options every surface offers."""
