@@ -233,6 +233,9 @@ def my_review(request: HttpRequest, review_id: int) -> HttpResponse:
         review = selectors.review_for_user(request.user, review_id)
     except NotFound:
         raise Http404("No such review.")
+    if review.sample.quarantined:
+        messages.warning(request, quarantined_error(field="review").message)
+        return redirect("my-reviews")
     criteria = list(review.rubric.criteria.all())
     settled = review.sample.status == Sample.Status.SETTLED
     status = 200

@@ -14,6 +14,7 @@ from rest_framework.test import APIClient
 from curation.models import Assignment, Review, Sample
 from curation.reviewing.lifecycle import sample_release
 from curation.services.assignment import assignment_next
+from curation.services.reviews import review_submit
 from curation.services.samples import samples_import
 from tests.curation.workflow_helpers import grades, held
 from tests.factories import SampleFactory
@@ -168,3 +169,19 @@ def test_release_puts_the_sample_back_in_the_queue(
     assert response.json()["sample"]["external_id"] == "leaked"
     sample.refresh_from_db()
     assert sample.slots_open + held(sample) == project.overlap
+
+
+def test_my_submitted_review_page_withholds_a_sample_quarantined_later(
+    cardiologist, project, admin
+):
+    sample = SampleFactory(project=project, external_id="later")
+    lease = assignment_next(user=cardiologist.user, project=project)
+    review = review_submit(
+        assignment_id=lease.pk, user=cardiologist.user, grades=grades(), verdict="accept"
+    ).review
+    _quarantine_by_admin(sample, admin)
+    client = Client()
+    client.force_login(cardiologist.user)
+    page = client.get(f"/reviews/{review.pk}/")
+    assert page.status_code == 302
+    assert sample.answer not in page.content.decode()
