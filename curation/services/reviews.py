@@ -164,14 +164,8 @@ WHERE a.id = %(pk)s AND a.reviewer_id = %(user)s
 """
 _LEASE_MODELS = (Assignment, Sample, Project, Rubric, ReviewDraft)
 # lease.sample, lease.project, lease.draft, sample.project, project.rubric, draft.assignment
-_LEASE_LINKS = (
-    (0, "sample", 1),
-    (0, "project", 2),
-    (0, "draft", 4),
-    (1, "project", 2),
-    (2, "rubric", 3),
-    (4, "assignment", 0),
-)
+_LEASE_LINKS = ((0, "sample", 1), (0, "project", 2), (0, "draft", 4), (1, "project", 2))
+_LEASE_LINKS += ((2, "rubric", 3), (4, "assignment", 0))
 
 
 @functools.cache
