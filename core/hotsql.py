@@ -127,3 +127,32 @@ def prime(obj: Model, **related: Model | None) -> Model:
     for name, value in related.items():
         obj._meta.get_field(name).set_cached_value(obj, value)
     return obj
+
+
+Link = tuple[int, str, int | None]
+
+
+def linked(row: Sequence, parts: Sequence[Part], links: Sequence[Link]) -> list[Model | None]:
+    """`instances(row, parts)`, with the relations between them already loaded.
+
+    Each link is (index of an instance, name of its relation, index of the related instance, or
+    None for "none"): a foreign key, a one-to-one or its reverse. Following such a relation
+    afterwards reads nothing, so one joined statement stands in for the ORM's select_related.
+    Links from an instance that came back None are skipped.
+    """
+    objs = instances(row, parts)
+    for source, name, target in links:
+        obj = objs[source]
+        if obj is None:
+            continue
+        related = objs[target] if target is not None else None
+        obj._meta.get_field(name).set_cached_value(obj, related)
+    return objs
+
+
+def with_prefetched(obj: Model, name: str, objects: list[Model]) -> Model:
+    """Mark `obj`'s to-many relation `name` as already read: `objects` is all of it (a write
+    that has just created every row, such as a review's first revision, knows that)."""
+    cache = obj.__dict__.setdefault("_prefetched_objects_cache", {})
+    cache[name] = list(objects)
+    return obj

@@ -152,13 +152,33 @@ class SampleAdmin(admin.ModelAdmin):
     list_filter = ("project", "status", "specialty", "is_gold", "quarantined")
     search_fields = ("external_id", "content_hash")
     list_select_related = ("project", "specialty")
-    readonly_fields = ("content_hash", "created_at", "updated_at")
+    # Status, quarantine and slots change only through the lifecycle (the actions below).
+    readonly_fields = (
+        "content_hash",
+        "status",
+        "slots_open",
+        "reviews_done",
+        "quarantined",
+        "quarantine_reasons",
+        "created_at",
+        "updated_at",
+    )
     show_full_result_count = False
-    actions = ["release_from_quarantine", "redact_identifiers"]
+    actions = ["quarantine_samples", "release_from_quarantine", "redact_identifiers"]
+
+    @admin.action(description="Quarantine (may hold patient identifiers; withdrawn from reviewers)")
+    def quarantine_samples(self, request, queryset):
+        from .reviewing.lifecycle import sample_quarantine
+
+        samples = list(queryset.filter(quarantined=False))
+        reasons = [{"kind": "manual", "field": "sample"}]
+        for sample in samples:
+            sample_quarantine(sample=sample, actor=request.user, reasons=reasons)
+        self.message_user(request, f"{len(samples)} sample(s) quarantined.")
 
     @admin.action(description="Release from quarantine (reviewed: no patient identifiers)")
     def release_from_quarantine(self, request, queryset):
-        from curation.intake.services import sample_release
+        from curation.reviewing.lifecycle import sample_release
 
         samples = list(queryset.filter(quarantined=True))
         for sample in samples:

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from django.db import transaction
-from django.utils import timezone
 
 from core.audit import audit_record
 from core.errors import Conflict, DomainError, NotFound
 from curation.agreement.selectors import projects_for_lead
 from curation.models import Adjudication, Criterion, Sample
+from curation.reviewing.lifecycle import sample_adjudicated
 from curation.rubrics.validation import review_validate
 
 
@@ -68,15 +68,8 @@ def adjudication_record(
         final_answer=answer,
         note=note,
     )
-    now = timezone.now()
-    Sample.objects.filter(pk=sample.pk).update(
-        status=Sample.Status.SETTLED,
-        final_grades=clean["grades"],
-        final_verdict=clean["verdict"],
-        final_answer=answer,
-        final_source="adjudication",
-        settled_at=now,
-        updated_at=now,
+    sample_adjudicated(
+        sample_id=sample.pk, grades=clean["grades"], verdict=clean["verdict"], final_answer=answer
     )
     audit_record(
         actor=lead,

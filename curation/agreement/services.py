@@ -28,8 +28,9 @@ from curation.agreement.read import read_portable, read_postgres
 from curation.agreement.stats.consensus import METHODS
 from curation.agreement.stats.indexing import dense_unique
 from curation.agreement.stats.report import Dataset, Item, Outcome, build_consensus, build_report
-from curation.agreement.store import consensus_store, samples_settle, stored_digests
+from curation.agreement.store import consensus_store, stored_digests
 from curation.models import AgreementReport, Project, Sample
+from curation.reviewing.lifecycle import samples_settle
 from curation.rubrics.codes import grade_code, rubric_items
 
 log = logging.getLogger(__name__)

@@ -1,4 +1,4 @@
-"""Writing the agreement job's consensus labels and settling samples, in bulk.
+"""Writing the agreement job's consensus labels, in bulk (settling is `reviewing.lifecycle`).
 
 Each consensus row carries a 64-bit digest of what it decides: the category of every item and
 the verdict, the number of reviews and whose correction it takes. A run rewrites a label when that
@@ -17,11 +17,11 @@ import json
 
 import numpy as np
 from django.db import connection
-from django.utils import timezone
 
 from core.pgcopy import fetch_int8_arrays
 from curation.agreement.stats.report import ConsensusPhase, Item
-from curation.models import Project, Review
+from curation.models import Project
+from curation.reviewing.lifecycle import samples_to_decide
 from curation.rubrics.validation import VERDICTS
 
 # --- writing ----------------------------------------------------------------------------------
@@ -63,23 +63,6 @@ def stored_digests(project: Project) -> tuple[np.ndarray, np.ndarray] | None:
     )
     order = np.argsort(ids, kind="stable")
     return ids[order], digests[order]
-
-
-def _samples_to_decide(project: Project) -> np.ndarray:
-    """Ids of the samples `samples_settle` will settle or queue (none on most runs).
-
-    An index probe. The statistics still count the samples a run has just settled as complete,
-    so the planner would scan the table; the probe alone runs with sequential scans off.
-    """
-    with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL enable_seqscan = off")
-        (ids,) = fetch_int8_arrays(
-            "SELECT array_send(array_agg(id::int8)) FROM curation_sample"
-            " WHERE project_id = %s AND status = 'complete' AND NOT quarantined",
-            [project.pk],
-        )
-        cursor.execute("SET LOCAL enable_seqscan = on")
-    return ids
 
 
 def consensus_store(
@@ -128,7 +111,7 @@ def consensus_store(
     found[found] = old_ids[pos[found]] == ids[found]
     same = np.zeros(len(ids), dtype=bool)
     same[found] = old_digests[pos[found]] == digests[found]
-    deciding = np.isin(ids, _samples_to_decide(project)) & (n_reviews >= project.overlap)
+    deciding = np.isin(ids, samples_to_decide(project)) & (n_reviews >= project.overlap)
     same &= ~deciding
     gone = old_ids[~np.isin(old_ids, ids, assume_unique=True)]
     if len(gone):
@@ -301,101 +284,3 @@ def _upsert_postgres(project, report, items, ids, values, conf, n, answer_user, 
         )
         cursor.execute(upsert, [project.pk, report.pk, *params, list(VERDICTS)])
         cursor.execute("DROP TABLE agreement_stage")
-
-
-SETTLE_SQL = """
-WITH todo AS MATERIALIZED (
-    SELECT s.id, c.min_confidence >= %(threshold)s AS settle, c.grades, c.verdict,
-           c.answer_from_id
-    FROM curation_sample s JOIN curation_consensuslabel c ON c.sample_id = s.id
-    WHERE s.project_id = %(project)s AND s.status = 'complete' AND NOT s.quarantined
-      AND c.n_reviews >= %(overlap)s
-), done AS (
-    UPDATE curation_sample SET
-        status = CASE WHEN todo.settle THEN 'settled' ELSE 'adjudication' END,
-        final_grades = CASE WHEN todo.settle THEN todo.grades
-            ELSE curation_sample.final_grades END,
-        final_verdict = CASE WHEN todo.settle THEN todo.verdict
-            ELSE curation_sample.final_verdict END,
-        final_answer = CASE
-            WHEN NOT todo.settle THEN curation_sample.final_answer
-            WHEN todo.verdict = 'accept' THEN curation_sample.answer
-            WHEN todo.verdict = 'revise' THEN COALESCE((
-                SELECT r.corrected_answer FROM curation_review r
-                WHERE r.sample_id = curation_sample.id AND r.reviewer_id = todo.answer_from_id
-            ), '')
-            ELSE '' END,
-        final_source = CASE WHEN todo.settle THEN 'consensus'
-            ELSE curation_sample.final_source END,
-        settled_at = CASE WHEN todo.settle THEN %(now)s ELSE curation_sample.settled_at END,
-        updated_at = %(now)s
-    FROM todo
-    WHERE curation_sample.id = todo.id AND curation_sample.status = 'complete'
-    RETURNING todo.settle
-)
-SELECT count(*) FILTER (WHERE settle), count(*) FILTER (WHERE NOT settle) FROM done
-"""
-
-
-def samples_settle(*, project: Project) -> tuple[int, int]:
-    """Complete samples whose consensus is confident enough settle; the rest go to a lead.
-
-    Runs after `consensus_store` in the same transaction, so every label it reads is this run's.
-    One statement that starts from the project's complete samples (none on most re-runs) and is
-    guarded on status "complete", so a re-run never touches what is settled or adjudicated.
-    """
-    now = timezone.now()
-    threshold = float(project.consensus_threshold) - 1e-9
-    params = {
-        "threshold": threshold,
-        "project": project.pk,
-        "overlap": project.overlap,
-        "now": now,
-    }
-    if connection.vendor != "postgresql":
-        return _settle_portable(project, threshold, now)
-    if not len(_samples_to_decide(project)):  # most re-runs: nothing complete
-        return 0, 0
-    with connection.cursor() as cursor:
-        cursor.execute(SETTLE_SQL, params)
-        settled, queued = cursor.fetchone()
-    return int(settled), int(queued)
-
-
-def _settle_portable(project: Project, threshold: float, now) -> tuple[int, int]:
-    """The same decisions row by row, for the SQLite demo."""
-    from curation.models import Sample
-
-    todo = Sample.objects.filter(
-        project=project,
-        status=Sample.Status.COMPLETE,
-        quarantined=False,
-        consensus__n_reviews__gte=project.overlap,
-    ).select_related("consensus")
-    changed, settled = [], 0
-    for sample in todo:
-        label = sample.consensus
-        sample.updated_at = now
-        if label.min_confidence < threshold:
-            sample.status = Sample.Status.ADJUDICATION
-            changed.append(sample)
-            continue
-        settled += 1
-        sample.status = Sample.Status.SETTLED
-        sample.final_grades = label.grades
-        sample.final_verdict = label.verdict
-        sample.final_source = "consensus"
-        sample.settled_at = now
-        if label.verdict == "accept":
-            sample.final_answer = sample.answer
-        elif label.verdict == "revise":
-            correction = Review.objects.filter(
-                sample=sample, reviewer_id=label.answer_from_id
-            ).values_list("corrected_answer", flat=True)
-            sample.final_answer = correction.first() or ""
-        else:
-            sample.final_answer = ""
-        changed.append(sample)
-    fields = ["status", "final_grades", "final_verdict", "final_answer", "final_source"]
-    Sample.objects.bulk_update(changed, [*fields, "settled_at", "updated_at"], batch_size=500)
-    return settled, len(changed) - settled

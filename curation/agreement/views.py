@@ -18,6 +18,7 @@ from curation.agreement import selectors
 from curation.agreement.adjudication import adjudication_record
 from curation.agreement.services import agreement_request
 from curation.models import Criterion
+from curation.rubrics.options import criterion_options, grade_to_value
 
 CHART_WIDTH = 640
 ROW_HEIGHT = 28
@@ -147,17 +148,10 @@ def _criteria_fields(sample, posted=None) -> list[dict]:
     consensus = getattr(sample, "consensus", None)
     fields = []
     for c in Criterion.objects.filter(rubric_id=sample.project.rubric_id).order_by("position"):
-        if c.kind in (Criterion.Kind.BINARY, Criterion.Kind.POINTS):
-            options = [("true", "Met"), ("false", "Not met")]
-        elif c.kind == Criterion.Kind.ORDINAL:
-            options = [(str(v), c.labels.get(str(v), str(v))) for v in c.categories()]
-        else:
-            options = [(str(v), str(v)) for v in c.choices]
-        if c.allow_na:
-            options.append(("na", "Not applicable"))
+        options = [(option.value, option.label) for option in criterion_options(c)]
         suggested = consensus.grades.get(c.key) if consensus else None
-        if isinstance(suggested, bool):
-            suggested = "true" if suggested else "false"
+        if suggested is not None:
+            suggested = grade_to_value(c, suggested)
         current = posted.get(f"grade-{c.key}") if posted else suggested
         fields.append(
             {

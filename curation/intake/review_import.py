@@ -191,7 +191,7 @@ def reviews_import(
                 if sample is None or reviewer is None or reviewer.pk not in physician_ids:
                     continue
                 try:
-                    _, outcome = review_record(
+                    outcome = review_record(
                         sample=sample,
                         reviewer=reviewer,
                         grades=data["grades"],
@@ -207,7 +207,7 @@ def reviews_import(
                         actor=actor,
                         line=line,
                         file=src.name,
-                    )
+                    ).outcome
                 except DomainError as exc:
                     for detail in exc.details:
                         errors.add(

@@ -1,4 +1,4 @@
-"""Sample import, and releasing or redacting quarantined samples.
+"""Sample import, and redacting quarantined samples (release is `reviewing.lifecycle`).
 
 `samples_import` is the one way samples come in: the `import_samples` command, the REST endpoint
 and the demo seed all call it. It streams the file once, validating every record; rows are written
@@ -15,7 +15,6 @@ from typing import IO
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
 
 from annotators.models import Specialty
 from core.audit import audit_record
@@ -25,6 +24,7 @@ from curation.intake.sensitive import redact_text, sample_findings
 from curation.intake.validation import _SeenIds, _Validator, sample_content_hash
 from curation.intake.writer import ImportResult, _Importer
 from curation.models import Project, Sample
+from curation.reviewing.lifecycle import samples_quarantined
 
 
 @contextmanager
@@ -115,28 +115,6 @@ def samples_import(
 # --- quarantine -------------------------------------------------------------------------------
 
 
-@transaction.atomic
-def sample_release(*, sample: Sample, actor, note: str) -> Sample:
-    """Lets a quarantined sample be served and exported; the reasons stay in the audit log."""
-    note = (note or "").strip()
-    if not note:
-        raise DomainError("is required: say why the sample is safe to release", field="note")
-    sample = Sample.objects.select_for_update().get(pk=sample.pk)
-    if not sample.quarantined:
-        return sample  # already released: a retry changes nothing
-    reasons = sample.quarantine_reasons
-    Sample.objects.filter(pk=sample.pk).update(quarantined=False, updated_at=timezone.now())
-    audit_record(
-        actor=actor,
-        action="sample.release",
-        obj=sample,
-        before={"quarantined": True, "quarantine_reasons": reasons},
-        after={"quarantined": False, "note": note},
-    )
-    sample.refresh_from_db()
-    return sample
-
-
 def _replace_all(text: str, replacements: Iterable[tuple[str, str]], used: list[int]) -> str:
     for index, (old, new) in enumerate(replacements):
         count = text.count(old)
@@ -216,6 +194,8 @@ def sample_redact(*, sample: Sample, actor, replacements: dict[str, str] | None 
             "updated_at",
         ]
     )
+    if sample.quarantined:
+        samples_quarantined(sample_ids=[sample.pk], actor=actor)
     audit_record(
         actor=actor,
         action="sample.redact",

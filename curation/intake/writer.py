@@ -17,6 +17,7 @@ from django.utils import timezone
 from core.audit import audit_bulk
 from core.models import AuditEvent
 from curation.models import Project, Sample
+from curation.reviewing.lifecycle import samples_quarantined
 
 
 @dataclass
@@ -246,6 +247,9 @@ class _Importer:
         audit_bulk(events)
         self.result.updated += len(samples)
         self.result.quarantined += sum(row["quarantined"] for _, _, row in changed)
+        # A sample that now carries identifiers may be in someone's hands: take it back.
+        flagged = [pk for pk, _, row in changed if row["quarantined"]]
+        samples_quarantined(sample_ids=flagged, actor=self.actor)
 
 
 def _actor_label(actor) -> str:

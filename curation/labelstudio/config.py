@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from core.errors import DomainError, ErrorDetail
 from curation.models import Criterion, Sample
+from curation.rubrics.options import NA, NA_LABEL, criterion_options
 
 # Object tags (what the physician reads) and the non-criterion controls.
 CONVERSATION, REASONING, ANSWER = "conversation", "reasoning", "answer"
@@ -23,7 +24,7 @@ RESERVED_NAMES = frozenset(OBJECT_NAMES + CONTROL_NAMES)
 SAMPLE_ID_KEY = "rounds_sample_id"
 EXTERNAL_ID_KEY = "rounds_external_id"
 
-NOT_APPLICABLE = ("na", "Not applicable")
+NOT_APPLICABLE = (NA, NA_LABEL)
 VERDICT_CHOICES = (("accept", "Accept"), ("revise", "Revise"), ("reject", "Reject"))
 ROLE_LABELS = {"user": "Patient", "assistant": "Assistant", "system": "System"}
 
@@ -42,27 +43,14 @@ def criterion_control(criterion: Criterion) -> Control:
     """The control for a criterion: Choices for binary, nominal and points; Rating for a 1..n
     ordinal scale without "not applicable", Choices for any other ordinal scale."""
     kind = criterion.kind
+    if kind not in Criterion.Kind.values:
+        raise DomainError(f"has an unknown kind {kind!r}", field=f"criteria.{criterion.key}")
+    if kind == Criterion.Kind.ORDINAL and criterion.min_value == 1 and not criterion.allow_na:
+        return Control(criterion.key, "Rating", max_rating=criterion.max_value)
+    # The rubric's own options; "not applicable" is appended by the bridge (NOT_APPLICABLE).
+    options = criterion_options(criterion, separator=" — ", with_na=False)
     na = (NOT_APPLICABLE,) if criterion.allow_na else ()
-    if kind == Criterion.Kind.BINARY:
-        return Control(criterion.key, "Choices", (("met", "Met"), ("not_met", "Not met")) + na)
-    if kind == Criterion.Kind.POINTS:
-        sign = "+" if (criterion.points or 0) > 0 else ""
-        met = f"Met ({sign}{criterion.points} points)"
-        return Control(criterion.key, "Choices", (("met", met), ("not_met", "Not met")) + na)
-    if kind == Criterion.Kind.ORDINAL:
-        if criterion.min_value == 1 and not criterion.allow_na:
-            return Control(criterion.key, "Rating", max_rating=criterion.max_value)
-        labels = criterion.labels or {}
-        options = tuple(
-            (str(v), f"{v} — {labels[str(v)]}" if labels.get(str(v)) else str(v))
-            for v in range(criterion.min_value, criterion.max_value + 1)
-        )
-        return Control(criterion.key, "Choices", options + na)
-    if kind == Criterion.Kind.NOMINAL:
-        return Control(
-            criterion.key, "Choices", tuple((str(c), str(c)) for c in criterion.choices) + na
-        )
-    raise DomainError(f"has an unknown kind {kind!r}", field=f"criteria.{criterion.key}")
+    return Control(criterion.key, "Choices", tuple((o.value, o.label) for o in options) + na)
 
 
 def criteria_check(criteria: Iterable[Criterion]) -> list[Criterion]:

@@ -321,7 +321,7 @@ def _annotations_record(
         try:
             with transaction.atomic():
                 mapped = result_to_review(annotation.result, criteria)
-                _, outcome = review_record(
+                outcome = review_record(
                     sample=sample,
                     reviewer=reviewer,
                     grades=mapped.grades,
@@ -337,7 +337,7 @@ def _annotations_record(
                     if origin == "import" and annotation.position is not None
                     else None,
                     file=file_name or None,
-                )
+                ).outcome
         except (DomainError, IntegrityError) as exc:
             reason = (
                 "; ".join(str(d) for d in exc.details) if isinstance(exc, DomainError) else str(exc)

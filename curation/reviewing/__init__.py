@@ -1,1 +1,1 @@
-"""The reviewer workflow: assignment, reviews, reviewer pages and API."""
+"""Reviewing: eligibility, assignment, reviews and the sample lifecycle."""

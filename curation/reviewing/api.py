@@ -184,13 +184,14 @@ class AssignmentSubmitApi(APIView):
         values = dict(data.validated_data)
         values["client_key"] = values.get("client_key") or _idempotency_key(request)
         # The service finds the assignment among the caller's own (404 otherwise) and locks it.
-        review = review_submit(
-            assignment=Assignment(pk=pk), user=request.user, source=Review.Source.API, **values
+        submitted = review_submit(
+            assignment_id=pk, user=request.user, source=Review.Source.API, **values
         )
-        if getattr(review, "created", True):
+        if submitted.created:
             # Fresh from the service with its one revision: no second read needed.
-            return Response(ReviewSerializer(review).data, status=status.HTTP_201_CREATED)
-        body = ReviewSerializer(selectors.review_for_user(request.user, review.pk)).data
+            body = ReviewSerializer(submitted.review).data
+            return Response(body, status=status.HTTP_201_CREATED)
+        body = ReviewSerializer(selectors.review_for_user(request.user, submitted.review.pk)).data
         return Response(body, status=status.HTTP_200_OK)
 
 

@@ -15,17 +15,9 @@ from django import forms
 from core.errors import DomainError
 from curation.models import Criterion
 from curation.models.review import SkipReason, Verdict
+from curation.rubrics.options import Option, criterion_options, value_to_grade
 
 GRADE_PREFIX = "grade_"
-NA = "na"
-NA_HOTKEY = "x"
-
-
-@dataclass(frozen=True)
-class Option:
-    value: str
-    label: str
-    hotkey: str = ""
 
 
 @dataclass
@@ -40,60 +32,6 @@ class CriterionRow:
     @property
     def name(self) -> str:
         return f"{GRADE_PREFIX}{self.criterion.key}"
-
-
-def criterion_options(criterion: Criterion) -> list[Option]:
-    """The choices a criterion offers, each with the key that picks it."""
-    kind = criterion.kind
-    options: list[Option] = []
-    if kind in (Criterion.Kind.BINARY, Criterion.Kind.POINTS):
-        met = "Met"
-        if kind == Criterion.Kind.POINTS and criterion.points:
-            met = f"Met ({criterion.points:+d} points)"
-        options = [Option("met", met, "y"), Option("not_met", "Not met", "n")]
-    elif kind == Criterion.Kind.ORDINAL:
-        labels = criterion.labels or {}
-        for value in range(criterion.min_value, criterion.max_value + 1):
-            text = labels.get(str(value))
-            options.append(
-                Option(
-                    str(value),
-                    f"{value} · {text}" if text else str(value),
-                    str(value) if 0 <= value <= 9 else "",
-                )
-            )
-    elif kind == Criterion.Kind.NOMINAL:
-        for position, choice in enumerate(criterion.choices or [], start=1):
-            label = str(choice).replace("_", " ").capitalize()
-            options.append(Option(str(choice), label, str(position) if position <= 9 else ""))
-    if criterion.allow_na:
-        options.append(Option(NA, "Not applicable", NA_HOTKEY))
-    return options
-
-
-def grade_to_raw(criterion: Criterion, value: Any) -> str:
-    """A stored grade as the form value that shows it."""
-    if value is None:
-        return NA if criterion.allow_na else ""
-    if isinstance(value, bool):
-        return "met" if value else "not_met"
-    return str(value)
-
-
-def raw_to_grade(criterion: Criterion, raw: str) -> Any:
-    """A submitted form value as a grade. Unknown values go through unchanged, so the rubric
-    validator names them in its error."""
-    if raw == NA:
-        return None
-    if criterion.kind in (Criterion.Kind.BINARY, Criterion.Kind.POINTS):
-        return {"met": True, "not_met": False}.get(raw, raw)
-    if criterion.kind == Criterion.Kind.ORDINAL:
-        return int(raw) if raw.lstrip("-").isdigit() else raw
-    if criterion.kind == Criterion.Kind.NOMINAL:
-        for choice in criterion.choices or []:
-            if str(choice) == raw:
-                return choice
-    return raw
 
 
 class ReviewForm(forms.Form):
@@ -129,7 +67,7 @@ class ReviewForm(forms.Form):
     def grades(self) -> dict[str, Any]:
         """Criterion key -> grade for every criterion the physician answered."""
         return {
-            row.criterion.key: raw_to_grade(row.criterion, row.value)
+            row.criterion.key: value_to_grade(row.criterion, row.value)
             for row in self.rows
             if row.value
         }

@@ -9,6 +9,7 @@ two submits at once can never lose a count.
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -18,7 +19,7 @@ from django.utils import timezone
 
 from core.audit import audit_record
 from core.errors import Conflict, DomainError, NotFound
-from core.hotsql import columns, fetchone_hot, instances
+from core.hotsql import columns, fetchone_hot, linked, with_prefetched
 from curation.models import (
     Assignment,
     Criterion,
@@ -30,9 +31,28 @@ from curation.models import (
     Sample,
 )
 from curation.reviewing.assignment import physician_for_review
+from curation.reviewing.lifecycle import quarantined_error, review_counted
 from curation.rubrics.validation import review_validate
 
 CONTENT_FIELDS = ("grades", "verdict", "corrected_answer", "rationale", "flags")
+
+
+@dataclass(frozen=True)
+class Submitted:
+    """What a submit did: the review, and whether this call created it (False: an earlier
+    identical submit, retried, is returned unchanged)."""
+
+    review: Review
+    created: bool
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """What recording a review from another door did: `outcome` is "created", "amended" or
+    "unchanged"."""
+
+    review: Review
+    outcome: str
 
 
 def _clean_flags(flags) -> list:
@@ -81,26 +101,6 @@ CRITERIA = "SELECT * FROM {criterion} WHERE rubric_id = %s ORDER BY position"
 
 def _content(review: Review) -> dict[str, Any]:
     return {name: getattr(review, name) for name in CONTENT_FIELDS}
-
-
-def _count_review(*, sample: Sample) -> None:
-    """One more review in; the sample is complete once the project's k reviews are in."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            COUNT_REVIEW.format(sample=Sample._meta.db_table),
-            {"pk": sample.pk, "overlap": sample.project.overlap, "now": timezone.now()},
-        )
-
-
-# Counted in SQL, so two submits at once never lose one; written by hand, as every submit runs it.
-COUNT_REVIEW = """
-UPDATE {sample} SET
-    reviews_done = reviews_done + 1,
-    status = CASE WHEN status = 'open' AND reviews_done >= %(overlap)s - 1
-                  THEN 'complete' ELSE status END,
-    updated_at = %(now)s
-WHERE id = %(pk)s
-"""
 
 
 def _counts(*, sample: Sample, is_model: bool) -> bool:
@@ -162,6 +162,9 @@ WHERE a.id = %(pk)s AND a.reviewer_id = %(user)s
 {lock}
 """
 _LEASE_MODELS = (Assignment, Sample, Project, Rubric, ReviewDraft)
+# lease.sample, lease.project, lease.draft, sample.project, project.rubric, draft.assignment
+_LEASE_LINKS = ((0, "sample", 1), (0, "project", 2), (0, "draft", 4), (1, "project", 2))
+_LEASE_LINKS += ((2, "rubric", 3), (4, "assignment", 0))
 
 
 @functools.cache
@@ -189,14 +192,7 @@ def _lock_lease(*, pk, user) -> Assignment | None:
     row = fetchone_hot(_lock_lease_sql(connection.vendor), {"pk": pk, "user": user.pk})
     if row is None:
         return None
-    lease, sample, project, rubric, draft = instances(row, _LEASE_MODELS)
-    Project.rubric.field.set_cached_value(project, rubric)
-    Sample.project.field.set_cached_value(sample, project)
-    Assignment.sample.field.set_cached_value(lease, sample)
-    Assignment.project.field.set_cached_value(lease, project)
-    Assignment.draft.related.set_cached_value(lease, draft)
-    if draft is not None:
-        ReviewDraft.assignment.field.set_cached_value(draft, lease)
+    lease, _, _, _, _ = linked(row, _LEASE_MODELS, _LEASE_LINKS)
     return lease
 
 
@@ -207,7 +203,7 @@ def _audit_after(review: Review) -> dict[str, Any]:
 @transaction.atomic
 def review_submit(
     *,
-    assignment: Assignment,
+    assignment_id: int,
     user,
     grades,
     verdict: str,
@@ -217,16 +213,16 @@ def review_submit(
     client_key: str = "",
     source: str = Review.Source.WEB,
     time_on_task_ms: int | None = None,
-) -> Review:
-    """Submit the review for a leased sample; a retry with the same client key is a no-op.
-
-    The returned review carries `created` (False when an earlier submit is returned).
-    """
+) -> Submitted:
+    """Submit the review of the caller's assignment `assignment_id` (NotFound if it is not
+    theirs); a retry with the same client key, or with the same content, is a no-op."""
     client_key = (client_key or "").strip()[:100]
     # The lock makes a concurrent retry wait for the first submit, then find its review.
-    locked = _lock_lease(pk=assignment.pk, user=user)
+    locked = _lock_lease(pk=assignment_id, user=user)
     if locked is None:
         raise NotFound("No such assignment.")
+    if locked.sample.quarantined:
+        raise quarantined_error()
     if client_key:
         earlier = Review.objects.filter(reviewer_id=user.pk, client_key=client_key).first()
         if earlier is not None:
@@ -234,8 +230,7 @@ def review_submit(
                 raise Conflict(
                     "This client key was already used for a different sample.", field="client_key"
                 )
-            earlier.created = False
-            return earlier
+            return Submitted(review=earlier, created=False)
     physician_for_review(user)
     sample = locked.sample
     clean = _validated(
@@ -250,8 +245,7 @@ def review_submit(
     if locked.status == Assignment.Status.SUBMITTED:
         existing = Review.objects.filter(assignment=locked).first()
         if existing is not None and _content(existing) == clean:
-            existing.created = False  # a retried submit without a client key
-            return existing
+            return Submitted(review=existing, created=False)  # retried without a client key
         raise Conflict(
             "This sample is already reviewed; amend your review instead.", field="assignment"
         )
@@ -292,12 +286,13 @@ def review_submit(
         raise Conflict(
             "You already reviewed this sample; amend that review instead.", field="assignment"
         )
-    review._prefetched_objects_cache = {"revisions": [revision]}
+    with_prefetched(review, "revisions", [revision])
     _lease_done(locked, now)
     if _counts(sample=sample, is_model=False):
-        _count_review(sample=sample)
-    if getattr(locked, "draft", None) is not None:
-        locked.draft.delete()
+        review_counted(sample_id=sample.pk, overlap=sample.project.overlap)
+    draft = getattr(locked, "draft", None)  # a reverse one-to-one: no draft raises
+    if draft is not None:
+        draft.delete()
     audit_record(
         actor=user,
         action="review.submit",
@@ -305,8 +300,7 @@ def review_submit(
         object_repr=f"review {review.pk} of sample {sample.pk}",
         after=_audit_after(review),
     )
-    review.created = True
-    return review
+    return Submitted(review=review, created=True)
 
 
 def _amend(*, review: Review, sample: Sample, clean: dict[str, Any], actor) -> Review:
@@ -385,7 +379,7 @@ def review_record(
     actor=None,
     line: int | None = None,
     file: str | None = None,
-) -> tuple[Review, str]:
+) -> Recorded:
     """Record a review that arrived without a lease (import, Label Studio).
 
     Idempotent: the same (sample, reviewer) or the same external reference with the same
@@ -418,7 +412,7 @@ def review_record(
         )
     if existing is not None:
         if _content(existing) == clean:
-            return existing, "unchanged"
+            return Recorded(review=existing, outcome="unchanged")
         if sample.status == Sample.Status.SETTLED:
             raise Conflict(
                 f"Sample {sample.external_id} is settled; its reviews can no longer be amended.",
@@ -428,7 +422,7 @@ def review_record(
                 file=file,
             )
         amended = _amend(review=existing, sample=sample, clean=clean, actor=actor or reviewer)
-        return amended, "amended"
+        return Recorded(review=amended, outcome="amended")
 
     now = timezone.now()
     lease = (
@@ -454,7 +448,7 @@ def review_record(
             Sample.objects.filter(pk=sample.pk, slots_open__gt=0).update(
                 slots_open=F("slots_open") - 1
             )
-        _count_review(sample=sample)
+        review_counted(sample_id=sample.pk, overlap=sample.project.overlap)
     audit_record(
         actor=actor or reviewer,
         action="review.record",
@@ -462,7 +456,7 @@ def review_record(
         object_repr=f"review {review.pk} of sample {sample.pk}",
         after={**_audit_after(review), "source": source, "external_ref": external_ref},
     )
-    return review, "created"
+    return Recorded(review=review, outcome="created")
 
 
 @transaction.atomic
@@ -471,10 +465,15 @@ def review_draft_save(*, assignment: Assignment, user, payload: dict) -> ReviewD
     if not isinstance(payload, dict):
         raise DomainError("must be an object", field="payload")
     locked = (
-        Assignment.objects.select_for_update().filter(pk=assignment.pk, reviewer_id=user.pk).first()
+        Assignment.objects.select_for_update(of=("self",))
+        .select_related("sample")
+        .filter(pk=assignment.pk, reviewer_id=user.pk)
+        .first()
     )
     if locked is None:
         raise NotFound("No such assignment.")
+    if locked.sample.quarantined:
+        raise quarantined_error()
     if locked.status != Assignment.Status.LEASED:
         raise Conflict(
             f"This assignment is {locked.status}; there is nothing to save a draft for.",

@@ -13,6 +13,7 @@ from rest_framework import serializers
 
 from curation.models import Assignment, Criterion, Project, Review, ReviewRevision, Rubric, Sample
 from curation.models.review import SkipReason
+from curation.reviewing.lifecycle import QUARANTINED
 
 # --- output -----------------------------------------------------------------------------------
 
@@ -125,7 +126,10 @@ class AssignmentSerializer(serializers.ModelSerializer):
         read_only=True, help_text="leased, submitted, skipped or expired."
     )
     skip_reason = serializers.CharField(read_only=True)
-    sample = SampleSerializer(read_only=True)
+    sample = SampleSerializer(read_only=True, allow_null=True)
+    withheld = serializers.SerializerMethodField(
+        help_text='Why `sample` is null: "quarantined" (it may hold patient identifiers).'
+    )
     draft = serializers.SerializerMethodField()
     review = serializers.SerializerMethodField()
 
@@ -141,9 +145,30 @@ class AssignmentSerializer(serializers.ModelSerializer):
             "skip_reason",
             "skip_note",
             "sample",
+            "withheld",
             "draft",
             "review",
         ]
+
+    @staticmethod
+    def _withheld(assignment: Assignment) -> str | None:
+        sample = assignment.sample
+        # A fresh lease from the fast path loads only what it shows: it never leases a
+        # quarantined sample, so its flag need not be read.
+        if "quarantined" in sample.get_deferred_fields():
+            return None
+        return QUARANTINED if sample.quarantined else None
+
+    @extend_schema_field({"type": "string", "nullable": True})
+    def get_withheld(self, assignment: Assignment) -> str | None:
+        return self._withheld(assignment)
+
+    def to_representation(self, assignment: Assignment) -> dict:
+        data = super().to_representation(assignment)
+        if data["withheld"] is not None:
+            data["sample"] = None  # no content of a quarantined sample leaves the server
+            data["draft"] = None
+        return data
 
     @extend_schema_field({"type": "object", "nullable": True})
     def get_draft(self, assignment: Assignment) -> dict | None:

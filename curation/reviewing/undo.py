@@ -23,7 +23,7 @@ from core.errors import Conflict
 from core.models import AuditEvent
 from curation.models import Assignment, ConsensusLabel, Review, ReviewDraft, Sample
 from curation.reviewing.assignment import physician_for_review
-from curation.reviewing.forms import grade_to_raw
+from curation.rubrics.options import grade_to_value
 
 UNDO_ACTION = "assignment.undo"
 DONE = (Assignment.Status.SUBMITTED, Assignment.Status.SKIPPED)
@@ -71,7 +71,7 @@ def _draft_payload(review: Review) -> dict:
     """The review as the form state it came from, so the page shows it again."""
     criteria = {c.key: c for c in review.rubric.criteria.all()}
     grades = {
-        key: grade_to_raw(criteria[key], value)
+        key: grade_to_value(criteria[key], value)
         for key, value in (review.grades or {}).items()
         if key in criteria
     }

@@ -21,10 +21,12 @@ from curation.models import Assignment, Project, Sample
 from curation.models.review import SkipReason, Verdict
 from curation.reviewing import selectors
 from curation.reviewing.assignment import assignment_next, assignment_skip, physician_for_review
-from curation.reviewing.forms import ReviewForm, SkipForm, draft_initial, grade_to_raw
+from curation.reviewing.forms import ReviewForm, SkipForm, draft_initial
+from curation.reviewing.lifecycle import quarantined_error
 from curation.reviewing.rendering import sample_images
 from curation.reviewing.reviews import review_amend, review_draft_save, review_submit
 from curation.reviewing.undo import assignment_undo
+from curation.rubrics.options import grade_to_value
 
 DRAFT_MAX_BYTES = 256 * 1024
 UNDO_SESSION_KEY = "rounds_undo"
@@ -150,10 +152,18 @@ def _not_open(request: HttpRequest, assignment: Assignment) -> HttpResponse:
     return redirect("project-next", slug=assignment.project.slug)
 
 
+def _withheld(request: HttpRequest, assignment: Assignment) -> HttpResponse:
+    """A quarantined sample: nothing of it is shown, and the physician moves on."""
+    messages.warning(request, quarantined_error().message)
+    return redirect("project-next", slug=assignment.project.slug)
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def review(request: HttpRequest, assignment_id: int) -> HttpResponse:
     assignment = _assignment_or_404(request.user, assignment_id)
+    if assignment.sample.quarantined:
+        return _withheld(request, assignment)
     finished = assignment.status in (Assignment.Status.SUBMITTED, Assignment.Status.SKIPPED)
     if request.method == "GET" or assignment.status == Assignment.Status.SKIPPED:
         return _not_open(request, assignment) if finished else _review_page(request, assignment)
@@ -164,7 +174,7 @@ def review(request: HttpRequest, assignment_id: int) -> HttpResponse:
     if form.is_valid():
         try:
             review_submit(
-                assignment=assignment,
+                assignment_id=assignment.pk,
                 user=request.user,
                 client_key=form.cleaned_data.get("client_key") or "",
                 source="web",
@@ -187,6 +197,8 @@ def review(request: HttpRequest, assignment_id: int) -> HttpResponse:
 @require_POST
 def review_skip(request: HttpRequest, assignment_id: int) -> HttpResponse:
     assignment = _assignment_or_404(request.user, assignment_id)
+    if assignment.sample.quarantined:
+        return _withheld(request, assignment)
     skip_form = SkipForm(request.POST)
     if skip_form.is_valid():
         try:
@@ -263,6 +275,9 @@ def my_review(request: HttpRequest, review_id: int) -> HttpResponse:
         review = selectors.review_for_user(request.user, review_id)
     except NotFound:
         raise Http404("No such review.")
+    if review.sample.quarantined:
+        messages.warning(request, quarantined_error(field="review").message)
+        return redirect("my-reviews")
     criteria = list(review.rubric.criteria.all())
     settled = review.sample.status == Sample.Status.SETTLED
     status = 200
@@ -288,7 +303,7 @@ def my_review(request: HttpRequest, review_id: int) -> HttpResponse:
                 "rationale": review.rationale,
             },
             criteria=criteria,
-            grades={c.key: grade_to_raw(c, review.grades.get(c.key)) for c in criteria},
+            grades={c.key: grade_to_value(c, review.grades.get(c.key)) for c in criteria},
         )
     original = review.original_answer or review.sample.answer
     correction = form["corrected_answer"].value()

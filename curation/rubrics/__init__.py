@@ -1,1 +1,1 @@
-"""Grade codes and grade validation: what a rubric allows and how grades are encoded."""
+"""Rubrics: grade codes, grading, and the answer options every surface offers."""

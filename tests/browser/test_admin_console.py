@@ -140,7 +140,7 @@ def test_admin_onboards_two_physicians_and_sees_a_project_move(
 
     assignment = assignment_next(user=ada.user, project=project).assignment
     review_submit(
-        assignment=assignment,
+        assignment_id=assignment.pk,
         user=ada.user,
         grades=GRADES,
         verdict="accept",

@@ -223,7 +223,7 @@ def test_second_physician_sees_nothing_of_the_first_review(
     sample = SampleFactory(project=project)
     first = assignment_next(user=cardiologist.user, project=project).assignment
     review_submit(
-        assignment=first,
+        assignment_id=first.pk,
         user=cardiologist.user,
         grades={"accurate": False, "completeness": 1, "urgency": "routine", "advises_er": False},
         verdict="revise",

@@ -32,10 +32,10 @@ def lease(physician, project) -> Assignment:
 def review(physician, project, *, time_ms: int | None = 60_000, **kwargs) -> Review:
     """Lease the next sample of the project and submit a review of it."""
     return review_submit(
-        assignment=lease(physician, project),
+        assignment_id=lease(physician, project).pk,
         user=physician.user,
         grades=GRADES,
         verdict="accept",
         time_on_task_ms=time_ms,
         **kwargs,
-    )
+    ).review

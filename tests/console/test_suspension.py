@@ -53,7 +53,9 @@ def test_suspended_physician_cannot_submit_the_sample_they_held(admin, cardiolog
     physician_suspend_and_release(physician=cardiologist, actor=admin, reason="Complaint review")
 
     with pytest.raises(DomainError) as refused:
-        review_submit(assignment=held, user=cardiologist.user, grades=GRADES, verdict="accept")
+        review_submit(
+            assignment_id=held.pk, user=cardiologist.user, grades=GRADES, verdict="accept"
+        )
     assert "suspended" in refused.value.message
     assert "Complaint review" in refused.value.message
     assert not Review.objects.exists()

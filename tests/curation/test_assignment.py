@@ -24,8 +24,8 @@ def pull(physician, project):
 
 def submit(assignment, physician):
     return review_submit(
-        assignment=assignment, user=physician.user, grades=grades(), verdict="accept"
-    )
+        assignment_id=assignment.pk, user=physician.user, grades=grades(), verdict="accept"
+    ).review
 
 
 def test_cardiologist_gets_a_lease_for_an_open_sample(cardiologist, project):

@@ -65,7 +65,7 @@ def test_a_retried_skip_returns_the_slot_only_once(cardiologist, project):
 def test_a_reviewed_sample_cannot_be_skipped(cardiologist, project):
     samples(project, 1)
     lease = assignment_next(user=cardiologist.user, project=project).assignment
-    review_submit(assignment=lease, user=cardiologist.user, grades=grades(), verdict="accept")
+    review_submit(assignment_id=lease.pk, user=cardiologist.user, grades=grades(), verdict="accept")
     with pytest.raises(DomainError, match="already reviewed"):
         assignment_skip(assignment=lease, user=cardiologist.user, reason="cannot_judge")
 

@@ -10,8 +10,9 @@ import pytest
 from core.errors import DomainError
 from core.models import AuditEvent
 from curation.intake.sensitive import identifiers_in, redact_text, sample_findings
-from curation.intake.services import sample_redact, sample_release, samples_import
+from curation.intake.services import sample_redact, samples_import
 from curation.models import Sample
+from curation.reviewing.lifecycle import sample_release
 
 
 @pytest.mark.parametrize(

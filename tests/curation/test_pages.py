@@ -12,9 +12,12 @@ from django.urls import reverse
 
 from curation.models import Assignment, Review, ReviewDraft, Sample
 from curation.reviewing.assignment import assignment_next
-from curation.reviewing.forms import criterion_options, draft_initial, grade_to_raw, raw_to_grade
+from curation.reviewing.forms import draft_initial
 from curation.reviewing.rendering import markdown_render, sample_images, words_count
 from curation.reviewing.reviews import review_submit
+from curation.rubrics.options import criterion_options
+from curation.rubrics.options import grade_to_value as grade_to_raw
+from curation.rubrics.options import value_to_grade as raw_to_grade
 from curation.templatetags.rounds_pages import duration_filter
 from tests.factories import ProjectFactory, SampleFactory
 
@@ -63,7 +66,7 @@ def test_my_work_shows_my_projects_progress_and_stats(client, cardiologist, proj
     SampleFactory.create_batch(3, project=project)
     assignment = lease(cardiologist, project)
     review_submit(
-        assignment=assignment, user=cardiologist.user, grades=raw_grades(), verdict="accept"
+        assignment_id=assignment.pk, user=cardiologist.user, grades=raw_grades(), verdict="accept"
     )
     lease(cardiologist, project)
 
@@ -349,8 +352,8 @@ def test_another_physicians_review_is_not_found(client, cardiologist, second_car
     SampleFactory(project=project)
     assignment = lease(cardiologist, project)
     review = review_submit(
-        assignment=assignment, user=cardiologist.user, grades=raw_grades(), verdict="accept"
-    )
+        assignment_id=assignment.pk, user=cardiologist.user, grades=raw_grades(), verdict="accept"
+    ).review
     signed_in(client, second_cardiologist)
     assert client.get(f"/reviews/{review.pk}/").status_code == 404
     assert client.post(f"/reviews/{review.pk}/", {"verdict": "reject"}).status_code == 404
@@ -366,7 +369,7 @@ def test_second_reviewer_page_shows_nothing_of_the_first_review(
     sample = SampleFactory(project=project)
     first = lease(cardiologist, project)
     review_submit(
-        assignment=first,
+        assignment_id=first.pk,
         user=cardiologist.user,
         grades=raw_grades(),
         verdict="revise",
@@ -442,8 +445,8 @@ def test_my_reviews_lists_mine_and_amending_keeps_the_earlier_version(
     SampleFactory(project=project)
     assignment = lease(cardiologist, project)
     review = review_submit(
-        assignment=assignment, user=cardiologist.user, grades=raw_grades(), verdict="accept"
-    )
+        assignment_id=assignment.pk, user=cardiologist.user, grades=raw_grades(), verdict="accept"
+    ).review
     signed_in(client, cardiologist)
 
     listing = client.get("/reviews/").content.decode()
@@ -474,8 +477,8 @@ def test_a_settled_review_can_no_longer_be_amended(client, cardiologist, project
     SampleFactory(project=project)
     assignment = lease(cardiologist, project)
     review = review_submit(
-        assignment=assignment, user=cardiologist.user, grades=raw_grades(), verdict="accept"
-    )
+        assignment_id=assignment.pk, user=cardiologist.user, grades=raw_grades(), verdict="accept"
+    ).review
     Sample.objects.filter(pk=review.sample_id).update(status=Sample.Status.SETTLED)
     signed_in(client, cardiologist)
 
@@ -578,7 +581,7 @@ def test_my_work_and_my_reviews_take_the_same_queries_for_more_rows(
         other = ProjectFactory(slug=f"p-{n}", cohorts=[cohort])
         SampleFactory(project=other)
         review_submit(
-            assignment=lease(cardiologist, other),
+            assignment_id=lease(cardiologist, other).pk,
             user=cardiologist.user,
             grades=raw_grades(),
             verdict="accept",

@@ -19,8 +19,8 @@ def review(cardiologist, project):
     samples(project, 1)
     lease = assignment_next(user=cardiologist.user, project=project).assignment
     return review_submit(
-        assignment=lease, user=cardiologist.user, grades=grades(), verdict="accept"
-    )
+        assignment_id=lease.pk, user=cardiologist.user, grades=grades(), verdict="accept"
+    ).review
 
 
 def amend(review, physician, **kwargs):

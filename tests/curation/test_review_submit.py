@@ -26,7 +26,7 @@ def lease(cardiologist, project):
 
 def submit(lease, physician, **kwargs):
     values = {"grades": grades(), "verdict": "accept"} | kwargs
-    return review_submit(assignment=lease, user=physician.user, **values)
+    return review_submit(assignment_id=lease.pk, user=physician.user, **values).review
 
 
 def errors_of(excinfo) -> dict[str, str]:
@@ -43,7 +43,7 @@ def test_a_review_is_stored_with_the_original_answer_and_revision_one(lease, car
         flags=["unsafe", "unsafe", " delay "],
     )
     review.refresh_from_db()
-    assert review.created is not None
+    assert review.submitted_at is not None
     assert review.original_answer == lease.sample.answer
     assert review.corrected_answer.startswith("Call 911")
     assert review.flags == ["delay", "unsafe"]
@@ -135,10 +135,11 @@ def test_reject_needs_a_rationale(lease, cardiologist):
 
 
 def test_a_retried_submit_with_the_same_client_key_creates_one_review(lease, cardiologist):
-    first = submit(lease, cardiologist, client_key="tab-1-submit")
-    again = submit(lease, cardiologist, client_key="tab-1-submit")
+    values = {"grades": grades(), "verdict": "accept", "client_key": "tab-1-submit"}
+    first = review_submit(assignment_id=lease.pk, user=cardiologist.user, **values)
+    again = review_submit(assignment_id=lease.pk, user=cardiologist.user, **values)
     assert first.created is True and again.created is False
-    assert again.pk == first.pk
+    assert again.review.pk == first.review.pk
     assert Review.objects.count() == 1
     assert Sample.objects.get(pk=lease.sample_id).reviews_done == 1
 

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 
 def submit(lease, physician, **kwargs):
     values = {"grades": grades(), "verdict": "accept"} | kwargs
-    return review_submit(assignment=lease, user=physician.user, **values)
+    return review_submit(assignment_id=lease.pk, user=physician.user, **values).review
 
 
 def test_undoing_a_submit_deletes_the_review_and_gives_back_the_lease_with_a_draft(

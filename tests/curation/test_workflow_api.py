@@ -247,7 +247,9 @@ def test_lists_show_only_my_assignments_and_reviews(cardiologist, second_cardiol
     samples(project, 2)
     for physician in (cardiologist, second_cardiologist):
         lease = assignment_next(user=physician.user, project=project).assignment
-        review_submit(assignment=lease, user=physician.user, grades=grades(), verdict="accept")
+        review_submit(
+            assignment_id=lease.pk, user=physician.user, grades=grades(), verdict="accept"
+        )
     mine = client_for(cardiologist)
     assignments = mine.get("/api/assignments/").json()["results"]
     reviews = mine.get("/api/reviews/").json()["results"]
@@ -261,12 +263,12 @@ def test_second_reviewer_cannot_see_first_review(cardiologist, second_cardiologi
     [sample] = samples(project, 1)
     first = assignment_next(user=cardiologist.user, project=project).assignment
     review = review_submit(
-        assignment=first,
+        assignment_id=first.pk,
         user=cardiologist.user,
         grades=grades(),
         verdict="reject",
         rationale="SECRET-RATIONALE-OF-ALICE",
-    )
+    ).review
     bob = client_for(second_cardiologist)
     pulled = bob.post(f"/api/projects/{project.slug}/next/")
     assert pulled.status_code == 201
@@ -352,8 +354,8 @@ def test_staff_can_read_any_assignment_and_review(admin, cardiologist, project):
     samples(project, 1)
     lease = assignment_next(user=cardiologist.user, project=project).assignment
     review = review_submit(
-        assignment=lease, user=cardiologist.user, grades=grades(), verdict="accept"
-    )
+        assignment_id=lease.pk, user=cardiologist.user, grades=grades(), verdict="accept"
+    ).review
     staff = client_for(admin)
     assert staff.get(f"/api/assignments/{lease.pk}/").status_code == 200
     assert staff.get(f"/api/reviews/{review.pk}/").status_code == 200
@@ -373,7 +375,7 @@ def test_my_stats(cardiologist, project):
     for _ in range(2):
         lease = assignment_next(user=cardiologist.user, project=project).assignment
         review_submit(
-            assignment=lease,
+            assignment_id=lease.pk,
             user=cardiologist.user,
             grades=grades(),
             verdict="accept",
@@ -384,7 +386,7 @@ def test_my_stats(cardiologist, project):
     lease = assignment_next(user=cardiologist.user, project=project).assignment
     assert lease.sample_id == gold.pk
     review_submit(
-        assignment=lease,
+        assignment_id=lease.pk,
         user=cardiologist.user,
         grades=grades(),
         verdict="accept",
@@ -420,7 +422,7 @@ def test_lists_cost_the_same_number_of_queries_for_one_row_or_many(
         for _ in range(n):
             lease = assignment_next(user=cardiologist.user, project=project).assignment
             review_submit(
-                assignment=lease, user=cardiologist.user, grades=grades(), verdict="accept"
+                assignment_id=lease.pk, user=cardiologist.user, grades=grades(), verdict="accept"
             )
 
     work(1)

@@ -32,7 +32,7 @@ def disputed_sample(project, accepting, rejecting, grades: dict) -> Sample:
         lease = assignment_next(user=physician.user, project=project).assignment
         assert lease is not None and lease.sample_id == disputed.pk
         review_submit(
-            assignment=lease,
+            assignment_id=lease.pk,
             user=physician.user,
             grades=grades,
             verdict=verdict,
