@@ -13,10 +13,10 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
-from core.decorators import staff_required
 from core.errors import DomainError
 
 from . import services
+from .access import admin_required
 from .forms_console import (
     CapForm,
     CohortForm,
@@ -73,7 +73,7 @@ def _domain_error(request: HttpRequest, exc: DomainError) -> None:
 # --- onboarding -------------------------------------------------------------------------------
 
 
-@staff_required
+@admin_required
 @require_http_methods(["GET", "POST"])
 def physician_invite_view(request: HttpRequest) -> HttpResponse:
     form = InviteForm(request.POST or None, initial={"cohort": request.GET.get("cohort")})
@@ -111,7 +111,7 @@ def physician_invite_view(request: HttpRequest) -> HttpResponse:
     return render(request, "console/physician_invite.html", context)
 
 
-@staff_required
+@admin_required
 @require_http_methods(["GET", "POST"])
 def physicians_import_view(request: HttpRequest) -> HttpResponse:
     """The same import as `manage.py import_physicians`: all rows valid or nothing written."""
@@ -135,7 +135,7 @@ def physicians_import_view(request: HttpRequest) -> HttpResponse:
     return render(request, "console/physicians_import.html", context, status=400 if errors else 200)
 
 
-@staff_required
+@admin_required
 @require_POST
 def physician_verify_view(request: HttpRequest, physician_id: int) -> HttpResponse:
     physician = _physician_or_404(physician_id)
@@ -158,7 +158,7 @@ def physician_verify_view(request: HttpRequest, physician_id: int) -> HttpRespon
     return redirect("console-physician", physician_id=physician.pk)
 
 
-@staff_required
+@admin_required
 @require_POST
 def physician_reinstate_view(request: HttpRequest, physician_id: int) -> HttpResponse:
     physician = _physician_or_404(physician_id)
@@ -169,7 +169,7 @@ def physician_reinstate_view(request: HttpRequest, physician_id: int) -> HttpRes
     return redirect("console-physician", physician_id=physician.pk)
 
 
-@staff_required
+@admin_required
 @require_POST
 def physician_resend_view(request: HttpRequest, physician_id: int) -> HttpResponse:
     physician = _physician_or_404(physician_id)
@@ -189,7 +189,7 @@ def physician_resend_view(request: HttpRequest, physician_id: int) -> HttpRespon
     return redirect("console-physician", physician_id=physician.pk)
 
 
-@staff_required
+@admin_required
 @require_POST
 def physician_cap_view(request: HttpRequest, physician_id: int) -> HttpResponse:
     physician = _physician_or_404(physician_id)
@@ -207,7 +207,7 @@ def physician_cap_view(request: HttpRequest, physician_id: int) -> HttpResponse:
 # --- cohorts ----------------------------------------------------------------------------------
 
 
-@staff_required
+@admin_required
 @require_http_methods(["GET", "POST"])
 def cohort_create_view(request: HttpRequest) -> HttpResponse:
     form = CohortForm(request.POST or None)
@@ -235,7 +235,7 @@ def cohort_create_view(request: HttpRequest) -> HttpResponse:
     return render(request, "console/cohort_new.html", {"form": form, "section": "cohorts"})
 
 
-@staff_required
+@admin_required
 @require_POST
 def cohort_rename_view(request: HttpRequest, slug: str) -> HttpResponse:
     cohort = _cohort_or_404(slug)
@@ -257,7 +257,7 @@ def cohort_rename_view(request: HttpRequest, slug: str) -> HttpResponse:
     return redirect("console-cohort", slug=cohort.slug)
 
 
-@staff_required
+@admin_required
 @require_POST
 def cohort_archive_view(request: HttpRequest, slug: str) -> HttpResponse:
     cohort = _cohort_or_404(slug)
@@ -272,7 +272,7 @@ def cohort_archive_view(request: HttpRequest, slug: str) -> HttpResponse:
     return redirect("console-cohort", slug=cohort.slug)
 
 
-@staff_required
+@admin_required
 @require_POST
 def cohort_member_add_view(request: HttpRequest, slug: str) -> HttpResponse:
     cohort = _cohort_or_404(slug)
@@ -298,7 +298,7 @@ def cohort_member_add_view(request: HttpRequest, slug: str) -> HttpResponse:
     return redirect("console-cohort", slug=cohort.slug)
 
 
-@staff_required
+@admin_required
 @require_POST
 def cohort_member_remove_view(request: HttpRequest, slug: str, physician_id: int) -> HttpResponse:
     cohort = _cohort_or_404(slug)

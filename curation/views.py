@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from core.errors import DomainError, NotFound
 
+from .access import amend_refusal
 from .forms import ReviewForm, SkipForm, draft_initial, grade_to_raw
 from .models import Assignment, Project, Sample
 from .models.review import SkipReason, Verdict
@@ -216,18 +217,18 @@ def my_reviews(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def my_review(request: HttpRequest, review_id: int) -> HttpResponse:
-    """My own review of a sample; I may amend it until the sample is settled."""
+    """My own review of a sample; I may amend it while the sample is open."""
     try:
         review = selectors.review_for_user(request.user, review_id)
     except NotFound:
         raise Http404("No such review.")
     criteria = list(review.rubric.criteria.all())
-    settled = review.sample.status == Sample.Status.SETTLED
+    frozen = amend_refusal(review.sample)
     status = 200
-    if request.method == "POST" and settled:
-        messages.error(request, "This sample is settled; its reviews can no longer be amended.")
+    if request.method == "POST" and frozen:
+        messages.error(request, frozen[1])
         status = 409
-    if request.method == "POST" and not settled:
+    if request.method == "POST" and not frozen:
         form = ReviewForm(request.POST, criteria=criteria)
         if form.is_valid():
             try:
@@ -260,8 +261,8 @@ def my_review(request: HttpRequest, review_id: int) -> HttpResponse:
         "verdicts": Verdict.choices,
         "original_answer": original,
         "correction_text": original if correction in (None, "") else correction,
-        "readonly": settled,
-        "settled": settled,
+        "readonly": bool(frozen),
+        "frozen": frozen[1] if frozen else "",
         "next_url": reverse("my-reviews"),
     }
     return render(request, "curation/my_review.html", context, status=status)

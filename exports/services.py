@@ -24,6 +24,7 @@ from core.errors import Conflict, DomainError
 from curation.models import Project
 
 from . import storage
+from .access import may_manage_pipeline_tokens
 from .build import dataset_build
 from .card import card_render, manifest_build
 from .models import Export, PipelineToken
@@ -329,7 +330,7 @@ def pipeline_token_create(
     *, name: str, projects: list[Project], actor
 ) -> tuple[PipelineToken, str]:
     """A new token scoped to `projects`; returns it and its key, which is never shown again."""
-    if not getattr(actor, "is_staff", False):
+    if not may_manage_pipeline_tokens(actor):
         raise DomainError("Only an administrator can create pipeline tokens.", code="forbidden")
     name = (name or "").strip()
     if not name:

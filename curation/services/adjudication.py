@@ -6,11 +6,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.audit import audit_record
-from core.errors import Conflict, DomainError, NotFound
+from core.errors import Conflict, DomainError, Forbidden, NotFound
 
+from ..access import adjudication_refusal, led_projects
 from ..grading import review_validate
 from ..models import Adjudication, Criterion, Sample
-from ..selectors.agreement import projects_for_lead
 
 
 @transaction.atomic
@@ -26,16 +26,20 @@ def adjudication_record(
     """Record the final grades, verdict and answer of a sample in adjudication; it settles.
 
     Only a lead of a cohort allowed on the sample's project may decide (anyone else gets the same
-    404 as for a missing sample); the grades pass the one rubric validator; audited.
+    404 as for a missing sample), and never one who reviewed the sample (403); the grades pass
+    the one rubric validator; audited.
     """
     sample = (
         Sample.objects.select_for_update()
         .select_related("project")
-        .filter(pk=sample.pk, project__in=projects_for_lead(lead))
+        .filter(pk=sample.pk, project__in=led_projects(lead))
         .first()
     )
     if sample is None:
         raise NotFound("Sample not found.")
+    refusal = adjudication_refusal(lead, sample)
+    if refusal is not None:
+        raise Forbidden(refusal, field="sample", code="reviewed_this_sample")
     if sample.status != Sample.Status.ADJUDICATION:
         raise Conflict(
             f"Sample {sample.external_id} is {sample.get_status_display().lower()}, "

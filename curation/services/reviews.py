@@ -20,6 +20,7 @@ from core.audit import audit_record
 from core.errors import Conflict, DomainError, NotFound
 from core.hotsql import columns, fetchone_hot, instances
 
+from ..access import amend_refusal
 from ..grading import review_validate
 from ..models import (
     Assignment,
@@ -340,7 +341,7 @@ def review_amend(
     rationale: str = "",
     flags=None,
 ) -> Review:
-    """Change one's own review until the sample is settled; each change is a new revision."""
+    """Change one's own review while its sample is open; each change is a new revision."""
     locked = (
         Review.objects.select_for_update(of=("self",))
         .select_related("sample__project__rubric")
@@ -350,12 +351,9 @@ def review_amend(
     if locked is None:
         raise NotFound("No such review.")
     physician_for_review(user)
-    if locked.sample.status == Sample.Status.SETTLED:
-        raise Conflict(
-            "This sample is settled; its reviews can no longer be amended.",
-            code="settled",
-            field="review",
-        )
+    frozen = amend_refusal(locked.sample)
+    if frozen is not None:
+        raise Conflict(frozen[1], code=frozen[0], field="review")
     clean = _validated(
         sample=locked.sample,
         grades=grades,
