@@ -126,6 +126,13 @@ def unblinded_samples(user) -> QuerySet[Sample]:
     ).exclude(Exists(_live_lease(user)))
 
 
+def assignments_visible_to(user) -> QuerySet[Assignment]:
+    """One's own assignments; a Rounds admin sees every one (never anyone's review through it)."""
+    if is_admin(user):
+        return Assignment.objects.all()
+    return Assignment.objects.filter(reviewer_id=user.pk)
+
+
 def reviews_visible_to(user) -> QuerySet[Review]:
     """One's own reviews; for a Rounds admin, also others' reviews of samples shown unblinded."""
     own = Q(reviewer_id=user.pk)

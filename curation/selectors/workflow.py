@@ -29,7 +29,7 @@ from django.utils import timezone
 from annotators.models import Cohort, CohortMembership, Physician
 from core.errors import NotFound
 
-from ..access import reviews_visible_to
+from ..access import assignments_visible_to, reviews_visible_to
 from ..models import Assignment, Project, Review, Sample
 
 
@@ -143,10 +143,9 @@ def project_for_reviewer(user, slug: str) -> Project:
 
 
 def _assignments_visible(user) -> QuerySet[Assignment]:
-    qs = Assignment.objects.select_related(
+    return assignments_visible_to(user).select_related(
         "project", "sample__specialty", "sample__project", "draft", "review"
     )
-    return qs if user.is_staff else qs.filter(reviewer_id=user.pk)
 
 
 def assignment_for_user(user, assignment_id) -> Assignment:
