@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from annotators.access import is_admin
+from annotators.models import Physician
 from curation.access import administered_projects, administers_any
 from curation.models import Project
 
@@ -30,6 +31,22 @@ def can_use_exports(*, user, token: PipelineToken | None) -> bool:
     if token is not None:
         return token.revoked_at is None
     return administers_any(user)
+
+
+def unsettled_refusal(*, user, token: PipelineToken | None) -> str | None:
+    """Why this caller may not export samples that are not settled yet; None when they may.
+
+    Such an export carries consensus and corrections of samples still being reviewed, so a person
+    who reviews (whatever their admin role) would read the others' work: blindness holds.
+    Pipelines and administrators who do not review may."""
+    if token is not None:
+        return None
+    if Physician.objects.filter(user_id=user.pk, is_model=False).exists():
+        return (
+            "You review on Rounds, so your exports read settled samples only: "
+            "set settled_only to true."
+        )
+    return None
 
 
 def may_manage_pipeline_tokens(user) -> bool:

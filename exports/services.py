@@ -20,11 +20,11 @@ from django.utils import timezone
 
 from annotators.models import Specialty
 from core.audit import audit_record
-from core.errors import Conflict, DomainError
+from core.errors import Conflict, DomainError, Forbidden
 from curation.models import Project
 
 from . import storage
-from .access import may_manage_pipeline_tokens
+from .access import may_manage_pipeline_tokens, unsettled_refusal
 from .build import dataset_build
 from .card import card_render, manifest_build
 from .models import Export, PipelineToken
@@ -75,6 +75,10 @@ def export_create(
         split=split,
         specialty_codes=set(Specialty.objects.values_list("code", flat=True)),
     )
+    if not spec["filters"]["settled_only"]:
+        refusal = unsettled_refusal(user=actor, token=token)
+        if refusal is not None:
+            raise Forbidden(refusal, field="filters.settled_only", code="blind")
     # Lock the project row so concurrent creations take consecutive version numbers.
     Project.objects.select_for_update().filter(pk=project.pk).values_list("pk").first()
     latest = Export.objects.filter(project=project).aggregate(v=Max("version"))["v"] or 0
