@@ -418,10 +418,11 @@ def review_record(
     if existing is not None:
         if _content(existing) == clean:
             return existing, "unchanged"
-        if sample.status == Sample.Status.SETTLED:
+        frozen = amend_refusal(sample)
+        if frozen is not None:
             raise Conflict(
-                f"Sample {sample.external_id} is settled; its reviews can no longer be amended.",
-                code="settled",
+                f"Sample {sample.external_id}: {frozen[1]}",
+                code=frozen[0],
                 field="sample_id",
                 line=line,
                 file=file,
