@@ -133,6 +133,11 @@ def assignments_visible_to(user) -> QuerySet[Assignment]:
     return Assignment.objects.filter(reviewer_id=user.pk)
 
 
+def shows_draft(user, assignment: Assignment) -> bool:
+    """A draft is a review in progress on an open sample: only its own author reads it."""
+    return assignment.reviewer_id == user.pk
+
+
 def reviews_visible_to(user) -> QuerySet[Review]:
     """One's own reviews; for a Rounds admin, also others' reviews of samples shown unblinded."""
     own = Q(reviewer_id=user.pk)

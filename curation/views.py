@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from core.errors import DomainError, NotFound
 
-from .access import amend_refusal
+from .access import amend_refusal, shows_draft
 from .forms import ReviewForm, SkipForm, draft_initial, grade_to_raw
 from .models import Assignment, Project, Sample
 from .models.review import SkipReason, Verdict
@@ -92,7 +92,7 @@ def _review_page(
 ) -> HttpResponse:
     project: Project = assignment.project
     sample: Sample = assignment.sample
-    draft = getattr(assignment, "draft", None)
+    draft = getattr(assignment, "draft", None) if shows_draft(request.user, assignment) else None
     draft_saved_at = None
     if form is None:
         initial, grades = draft_initial(draft.payload if draft else None)

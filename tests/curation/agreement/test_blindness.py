@@ -14,7 +14,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from curation.models import Assignment, Sample
-from tests.factories import PhysicianFactory, UserFactory, join
+from tests.factories import PhysicianFactory, SampleFactory, UserFactory, join
 
 from .conftest import record_review
 
@@ -147,3 +147,16 @@ def test_a_project_admin_without_a_physician_profile_reads_settled_reviews(
     reviewed_by_a_peer(sample, second_cardiologist)
     Sample.objects.filter(pk=sample.pk).update(status=Sample.Status.SETTLED)
     assert api(owner).get(f"/api/adjudication/{sample.pk}/").status_code == 200
+
+
+def test_staff_do_not_read_another_physicians_draft(admin, cardiologist, project):
+    from curation.services.assignment import assignment_next
+    from curation.services.reviews import review_draft_save
+
+    SampleFactory(project=project)
+    lease = assignment_next(user=cardiologist.user, project=project)
+    review_draft_save(assignment=lease, user=cardiologist.user, payload={"rationale": SECRET})
+    assert api(admin).get(f"/api/assignments/{lease.pk}/").json()["draft"] is None
+    assert SECRET not in page(admin).get(f"/review/{lease.pk}/").content.decode()
+    own = api(cardiologist.user).get(f"/api/assignments/{lease.pk}/").json()["draft"]
+    assert own["rationale"] == SECRET
