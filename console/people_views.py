@@ -14,6 +14,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
 from annotators import csv_import, services
+from annotators.access import admin_required
 from annotators.models import Cohort, Physician
 from console.forms import (
     CapForm,
@@ -25,7 +26,6 @@ from console.forms import (
     PhysiciansImportForm,
     VerifyForm,
 )
-from core.decorators import staff_required
 from core.errors import DomainError
 
 # A cohort page lives at /console/cohorts/<slug>/; these slugs are pages of their own.
@@ -72,7 +72,7 @@ def _domain_error(request: HttpRequest, exc: DomainError) -> None:
 # --- onboarding -------------------------------------------------------------------------------
 
 
-@staff_required
+@admin_required
 @require_http_methods(["GET", "POST"])
 def physician_invite_view(request: HttpRequest) -> HttpResponse:
     form = InviteForm(request.POST or None, initial={"cohort": request.GET.get("cohort")})
@@ -110,7 +110,7 @@ def physician_invite_view(request: HttpRequest) -> HttpResponse:
     return render(request, "console/physician_invite.html", context)
 
 
-@staff_required
+@admin_required
 @require_http_methods(["GET", "POST"])
 def physicians_import_view(request: HttpRequest) -> HttpResponse:
     """The same import as `manage.py import_physicians`: all rows valid or nothing written."""
@@ -134,7 +134,7 @@ def physicians_import_view(request: HttpRequest) -> HttpResponse:
     return render(request, "console/physicians_import.html", context, status=400 if errors else 200)
 
 
-@staff_required
+@admin_required
 @require_POST
 def physician_verify_view(request: HttpRequest, physician_id: int) -> HttpResponse:
     physician = _physician_or_404(physician_id)
@@ -157,7 +157,7 @@ def physician_verify_view(request: HttpRequest, physician_id: int) -> HttpRespon
     return redirect("console-physician", physician_id=physician.pk)
 
 
-@staff_required
+@admin_required
 @require_POST
 def physician_reinstate_view(request: HttpRequest, physician_id: int) -> HttpResponse:
     physician = _physician_or_404(physician_id)
@@ -168,7 +168,7 @@ def physician_reinstate_view(request: HttpRequest, physician_id: int) -> HttpRes
     return redirect("console-physician", physician_id=physician.pk)
 
 
-@staff_required
+@admin_required
 @require_POST
 def physician_resend_view(request: HttpRequest, physician_id: int) -> HttpResponse:
     physician = _physician_or_404(physician_id)
@@ -188,7 +188,7 @@ def physician_resend_view(request: HttpRequest, physician_id: int) -> HttpRespon
     return redirect("console-physician", physician_id=physician.pk)
 
 
-@staff_required
+@admin_required
 @require_POST
 def physician_cap_view(request: HttpRequest, physician_id: int) -> HttpResponse:
     physician = _physician_or_404(physician_id)
@@ -206,7 +206,7 @@ def physician_cap_view(request: HttpRequest, physician_id: int) -> HttpResponse:
 # --- cohorts ----------------------------------------------------------------------------------
 
 
-@staff_required
+@admin_required
 @require_http_methods(["GET", "POST"])
 def cohort_create_view(request: HttpRequest) -> HttpResponse:
     form = CohortForm(request.POST or None)
@@ -234,7 +234,7 @@ def cohort_create_view(request: HttpRequest) -> HttpResponse:
     return render(request, "console/cohort_new.html", {"form": form, "section": "cohorts"})
 
 
-@staff_required
+@admin_required
 @require_POST
 def cohort_rename_view(request: HttpRequest, slug: str) -> HttpResponse:
     cohort = _cohort_or_404(slug)
@@ -256,7 +256,7 @@ def cohort_rename_view(request: HttpRequest, slug: str) -> HttpResponse:
     return redirect("console-cohort", slug=cohort.slug)
 
 
-@staff_required
+@admin_required
 @require_POST
 def cohort_archive_view(request: HttpRequest, slug: str) -> HttpResponse:
     cohort = _cohort_or_404(slug)
@@ -271,7 +271,7 @@ def cohort_archive_view(request: HttpRequest, slug: str) -> HttpResponse:
     return redirect("console-cohort", slug=cohort.slug)
 
 
-@staff_required
+@admin_required
 @require_POST
 def cohort_member_add_view(request: HttpRequest, slug: str) -> HttpResponse:
     cohort = _cohort_or_404(slug)
@@ -297,7 +297,7 @@ def cohort_member_add_view(request: HttpRequest, slug: str) -> HttpResponse:
     return redirect("console-cohort", slug=cohort.slug)
 
 
-@staff_required
+@admin_required
 @require_POST
 def cohort_member_remove_view(request: HttpRequest, slug: str, physician_id: int) -> HttpResponse:
     cohort = _cohort_or_404(slug)

@@ -28,10 +28,11 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
+from annotators.access import is_admin
 from annotators.models import Physician, Specialty
 from core.errors import NotFound
 from core.models import AuditEvent
-from curation.agreement.selectors import projects_for_admin
+from curation.access import administered_projects
 from curation.models import Assignment, Project, Review, Sample
 from curation.models.review import SkipReason
 
@@ -60,18 +61,6 @@ def start_of_day(now: datetime | None = None) -> datetime:
 def _days(now: datetime, days: int) -> list[date]:
     today = timezone.localdate(now)
     return [today - timedelta(days=days - 1 - i) for i in range(days)]
-
-
-# --- who may use the console ------------------------------------------------------------------
-
-
-def is_console_staff(user) -> bool:
-    return bool(user.is_authenticated and (user.is_staff or user.is_superuser))
-
-
-def can_use_console(user) -> bool:
-    """Staff, or the admin of at least one project."""
-    return is_console_staff(user) or (user.is_authenticated and projects_for_admin(user).exists())
 
 
 # --- projects ---------------------------------------------------------------------------------
@@ -205,7 +194,7 @@ def _overview(projects: list[Project], now: datetime) -> list[dict]:
 def projects_overview(user, *, now: datetime | None = None) -> list[dict]:
     """Every project the user runs, with progress, throughput, median time, skips and queue."""
     projects = list(
-        projects_for_admin(user).exclude(status=Project.Status.ARCHIVED).order_by("name")
+        administered_projects(user).exclude(status=Project.Status.ARCHIVED).order_by("name")
     )
     return _overview(projects, now or timezone.now())
 
@@ -213,7 +202,7 @@ def projects_overview(user, *, now: datetime | None = None) -> list[dict]:
 def project_for_console(user, slug: str) -> Project:
     """The one door to a project in the console: missing and not-yours are the same 404."""
     project = (
-        projects_for_admin(user)
+        administered_projects(user)
         .select_related("rubric")
         .prefetch_related("cohorts")
         .filter(slug=slug)
@@ -276,7 +265,7 @@ def _load(qs: QuerySet[Physician], now: datetime) -> QuerySet[Physician]:
 
 
 def _staff_only(user) -> None:
-    if not is_console_staff(user):
+    if not is_admin(user):
         raise NotFound("Not found.")
 
 

@@ -22,11 +22,12 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
+from annotators.access import admin_required, is_admin
 from annotators.models import Cohort, CohortMembership, Physician, Specialty
 from console import people, selectors
 from console.forms import CapForm, CohortRenameForm, MemberAddForm, NoteForm, ReasonForm, VerifyForm
-from core.decorators import staff_required
 from core.errors import DomainError, NotFound
+from curation import access
 from curation.agreement import selectors as agreement_selectors
 from curation.projects.workload import (
     physician_suspend_and_release,
@@ -48,7 +49,7 @@ def console_required(view: Callable) -> Callable:
     def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
-        if not selectors.can_use_console(request.user):
+        if not access.can_use_console(request.user):
             raise PermissionDenied("The admin console is for admins.")
         return view(request, *args, **kwargs)
 
@@ -175,7 +176,7 @@ def projects(request: HttpRequest) -> HttpResponse:
     rows = [_decorate(row) for row in selectors.projects_overview(request.user)]
     context = {
         "rows": rows,
-        "is_staff": selectors.is_console_staff(request.user),
+        "is_staff": is_admin(request.user),
         "section": "projects",
     }
     return render(request, "console/projects.html", context)
@@ -197,7 +198,7 @@ def project_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "project": project,
         "row": row,
         "cap_form": CapForm(initial={"cap": project.per_physician_cap}),
-        "is_staff": selectors.is_console_staff(request.user),
+        "is_staff": is_admin(request.user),
         "latest_report": agreement_selectors.latest_report(project),
         "section": "projects",
     }
@@ -241,7 +242,7 @@ def project_cap_view(request: HttpRequest, slug: str) -> HttpResponse:
         project_cap_set(project=project, per_physician_cap=cap, actor=request.user)
         text = "no cap" if cap is None else f"at most {cap} reviews per physician"
         messages.success(request, f"{project.name}: {text}.")
-    if request.POST.get("next") == "workload" and selectors.is_console_staff(request.user):
+    if request.POST.get("next") == "workload" and is_admin(request.user):
         return redirect("console-workload")
     return redirect("console-project", slug=project.slug)
 
@@ -249,7 +250,7 @@ def project_cap_view(request: HttpRequest, slug: str) -> HttpResponse:
 # --- physicians -------------------------------------------------------------------------------
 
 
-@staff_required
+@admin_required
 @require_GET
 def physicians(request: HttpRequest) -> HttpResponse:
     filters = {
@@ -280,7 +281,7 @@ def _physician_or_404(request: HttpRequest, physician_id: int) -> Physician:
         raise Http404("No such physician.")
 
 
-@staff_required
+@admin_required
 @require_GET
 def physician_detail(request: HttpRequest, physician_id: int) -> HttpResponse:
     physician = _physician_or_404(request, physician_id)
@@ -302,7 +303,7 @@ def physician_detail(request: HttpRequest, physician_id: int) -> HttpResponse:
     return render(request, "console/physician_detail.html", context)
 
 
-@staff_required
+@admin_required
 @require_POST
 def physician_suspend_view(request: HttpRequest, physician_id: int) -> HttpResponse:
     """Suspend, and sign the physician out of the queue: their leases go back to the pool."""
@@ -326,7 +327,7 @@ def physician_suspend_view(request: HttpRequest, physician_id: int) -> HttpRespo
 # --- cohorts ----------------------------------------------------------------------------------
 
 
-@staff_required
+@admin_required
 @require_GET
 def cohorts(request: HttpRequest) -> HttpResponse:
     show = request.GET.get("show", "active")
@@ -335,7 +336,7 @@ def cohorts(request: HttpRequest) -> HttpResponse:
     return render(request, "console/cohorts.html", {**context, "show": show, "section": "cohorts"})
 
 
-@staff_required
+@admin_required
 @require_GET
 def cohort_detail(request: HttpRequest, slug: str) -> HttpResponse:
     try:
@@ -359,7 +360,7 @@ def cohort_detail(request: HttpRequest, slug: str) -> HttpResponse:
 # --- workload and the audit log ---------------------------------------------------------------
 
 
-@staff_required
+@admin_required
 @require_GET
 def workload(request: HttpRequest) -> HttpResponse:
     context = {**selectors.workload(request.user), "section": "workload"}
@@ -373,7 +374,7 @@ def _date(value: str) -> date | None:
         return None
 
 
-@staff_required
+@admin_required
 @require_GET
 def audit(request: HttpRequest) -> HttpResponse:
     filters = {name: request.GET.get(name, "").strip() for name in ("actor", "action", "type")}

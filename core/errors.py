@@ -75,6 +75,13 @@ class NotFound(DomainError):
         super().__init__(message, code="not_found", status=404)
 
 
+class Forbidden(DomainError):
+    """The caller is known and may see the object, but this action is not theirs to take."""
+
+    def __init__(self, message: str, **kwargs) -> None:
+        super().__init__(message, code=kwargs.pop("code", "forbidden"), status=403, **kwargs)
+
+
 class Conflict(DomainError):
     def __init__(self, message: str, **kwargs) -> None:
         super().__init__(message, code=kwargs.pop("code", "conflict"), status=409, **kwargs)

@@ -1,27 +1,20 @@
-"""Who may do what with exports, in one place."""
+"""DRF permission classes for exports; the rules themselves live in `exports.access`."""
 
 from __future__ import annotations
 
 from rest_framework.permissions import BasePermission
 
+from . import access
 from .models import PipelineToken
 
 
 class CanUseExports(BasePermission):
-    """Staff, project administrators (for their projects) and live pipeline tokens (for theirs).
-
-    Which exports each of them sees is the selectors' job; this says who may knock at all.
-    """
+    """Staff, project administrators (for their projects) and live pipeline tokens (for theirs)."""
 
     message = "Exports are for administrators and pipeline tokens."
 
     def has_permission(self, request, view) -> bool:
-        if isinstance(request.auth, PipelineToken):
-            return request.auth.revoked_at is None
-        user = request.user
-        if not (user and user.is_authenticated):
-            return False
-        return user.is_staff or user.administered_projects.exists()
+        return access.can_use_exports(user=request.user, token=token_of(request))
 
 
 def token_of(request) -> PipelineToken | None:

@@ -15,20 +15,10 @@ from annotators.models import Physician
 from core.errors import NotFound
 from curation.models import AgreementReport, Project, Review, Sample
 
+from .access import projects_for_actor
 from .models import DatasetFormat, Export, PipelineToken
 
 # ---------------------------------------------------------------- who may see which exports
-
-
-def projects_for_actor(*, user, token: PipelineToken | None) -> QuerySet[Project]:
-    """Projects whose exports the caller may list, create and download."""
-    if token is not None:
-        return token.projects.all()
-    if user is None or not user.is_authenticated:
-        return Project.objects.none()
-    if user.is_staff:
-        return Project.objects.all()
-    return Project.objects.filter(admins=user)
 
 
 def exports_for_actor(*, user, token: PipelineToken | None) -> QuerySet[Export]:

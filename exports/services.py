@@ -20,10 +20,11 @@ from django.utils import timezone
 
 from annotators.models import Specialty
 from core.audit import audit_record
-from core.errors import Conflict, DomainError
+from core.errors import Conflict, DomainError, Forbidden
 from curation.models import Project
 
 from . import storage
+from .access import may_manage_pipeline_tokens, unsettled_refusal
 from .build import dataset_build
 from .card import card_render, manifest_build
 from .models import Export, PipelineToken
@@ -73,6 +74,10 @@ def export_create(
         split=split,
         specialty_codes=set(Specialty.objects.values_list("code", flat=True)),
     )
+    if not spec["filters"]["settled_only"]:
+        refusal = unsettled_refusal(user=actor, token=token)
+        if refusal is not None:
+            raise Forbidden(refusal, field="filters.settled_only", code="blind")
     # Lock the project row so concurrent creations take consecutive version numbers.
     Project.objects.select_for_update().filter(pk=project.pk).values_list("pk").first()
     latest = Export.objects.filter(project=project).aggregate(v=Max("version"))["v"] or 0
@@ -328,7 +333,7 @@ def pipeline_token_create(
     *, name: str, projects: list[Project], actor
 ) -> tuple[PipelineToken, str]:
     """A new token scoped to `projects`; returns it and its key, which is never shown again."""
-    if not getattr(actor, "is_staff", False):
+    if not may_manage_pipeline_tokens(actor):
         raise DomainError("Only an administrator can create pipeline tokens.", code="forbidden")
     name = (name or "").strip()
     if not name:

@@ -7,11 +7,11 @@ from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from core.decorators import staff_required
+from annotators.access import admin_required
 from core.errors import DomainError, NotFound
 from curation.reviewing.rendering import markdown_render
 
-from . import selectors, services, storage
+from . import access, selectors, services, storage
 from .forms import ExportForm
 
 
@@ -22,10 +22,10 @@ def _export_or_404(request, export_id: int):
         raise Http404("No such export.")
 
 
-@staff_required
+@admin_required
 @require_http_methods(["GET", "POST"])
 def export_list(request):
-    projects = selectors.projects_for_actor(user=request.user, token=None)
+    projects = access.projects_for_actor(user=request.user, token=None)
     form = ExportForm(request.POST or None, projects=projects)
     if request.method == "POST" and form.is_valid():
         try:
@@ -40,7 +40,7 @@ def export_list(request):
     return render(request, "exports/list.html", {"form": form, "exports": exports})
 
 
-@staff_required
+@admin_required
 @require_GET
 def export_detail(request, export_id: int):
     export = _export_or_404(request, export_id)
@@ -59,7 +59,7 @@ def export_detail(request, export_id: int):
     )
 
 
-@staff_required
+@admin_required
 @require_GET
 def export_progress(request, export_id: int):
     export = _export_or_404(request, export_id)
@@ -74,7 +74,7 @@ def export_progress(request, export_id: int):
     )
 
 
-@staff_required
+@admin_required
 @require_POST
 def export_retry(request, export_id: int):
     export = _export_or_404(request, export_id)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.db import transaction
 
 from core.audit import audit_record
-from core.errors import Conflict, DomainError, NotFound
-from curation.agreement.selectors import projects_for_lead
+from core.errors import Conflict, DomainError, Forbidden, NotFound
+from curation.access import adjudication_refusal, led_projects
 from curation.models import Adjudication, Criterion, Sample
 from curation.reviewing.lifecycle import sample_adjudicated
 from curation.rubrics.validation import review_validate
@@ -25,16 +25,20 @@ def adjudication_record(
     """Record the final grades, verdict and answer of a sample in adjudication; it settles.
 
     Only a lead of a cohort allowed on the sample's project may decide (anyone else gets the same
-    404 as for a missing sample); the grades pass the one rubric validator; audited.
+    404 as for a missing sample), and never one who reviewed the sample (403); the grades pass
+    the one rubric validator; audited.
     """
     sample = (
         Sample.objects.select_for_update()
         .select_related("project")
-        .filter(pk=sample.pk, project__in=projects_for_lead(lead))
+        .filter(pk=sample.pk, project__in=led_projects(lead))
         .first()
     )
     if sample is None:
         raise NotFound("Sample not found.")
+    refusal = adjudication_refusal(lead, sample)
+    if refusal is not None:
+        raise Forbidden(refusal, field="sample", code="reviewed_this_sample")
     if sample.status != Sample.Status.ADJUDICATION:
         raise Conflict(
             f"Sample {sample.external_id} is {sample.get_status_display().lower()}, "

@@ -8,8 +8,9 @@ from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.errors import NotFound
+from core.errors import Forbidden, NotFound
 from core.pagination import LimitOffsetPagination
+from curation import access
 from curation.agreement import selectors
 from curation.agreement.adjudication import adjudication_record
 from curation.agreement.serializers import (
@@ -31,22 +32,24 @@ class IsProjectAdministrator(BasePermission):
     message = "Only project administrators can see or start agreement reports."
 
     def has_permission(self, request, view) -> bool:
-        user = request.user
-        if user.is_authenticated and (user.is_staff or user.is_superuser):
-            return True
-        return selectors.projects_for_admin(user).exists()
+        return access.administers_any(request.user)
 
 
 class IsLeadOrAdministrator(BasePermission):
-    """Reading the adjudication queue and samples: leads of an allowed cohort, or admins."""
+    """Deciding: leads in good standing. Reading the queue and samples: leads, or admins.
+
+    The denial says why (suspended, not verified, not a lead)."""
 
     message = "Only lead physicians can adjudicate."
 
     def has_permission(self, request, view) -> bool:
         user = request.user
-        if request.method == "POST":
-            return selectors.is_lead(user)
-        return selectors.is_lead(user) or selectors.projects_for_admin(user).exists()
+        if request.method != "POST" and access.administers_any(user):
+            return True
+        refusal = access.lead_refusal(user)
+        if refusal is not None:
+            self.message = refusal
+        return refusal is None
 
 
 class AgreementRunView(APIView):
@@ -111,6 +114,9 @@ class AdjudicationSampleView(APIView):
     )
     def post(self, request, sample_id: int):
         sample = selectors.sample_for_adjudication(request.user, sample_id)
+        refusal = access.adjudication_refusal(request.user, sample)
+        if refusal is not None:
+            raise Forbidden(refusal, field="sample", code="reviewed_this_sample")
         data = AdjudicationInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         decision = adjudication_record(sample=sample, lead=request.user, **data.validated_data)

@@ -5,10 +5,10 @@ Every door returns the same 404 for "missing" and "not yours".
 
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.db.models import Prefetch, QuerySet
 
-from annotators.models import CohortMembership
 from core.errors import NotFound
+from curation.access import administered_projects, led_projects, unblinded_samples, with_decider
 from curation.models import AgreementReport, Project, Review, Sample
 
 PHYSICIAN_SORTS = {
@@ -22,44 +22,23 @@ PHYSICIAN_SORTS = {
 }
 
 
-def projects_for_admin(user) -> QuerySet[Project]:
-    if not user.is_authenticated:
-        return Project.objects.none()
-    if user.is_superuser or user.is_staff:
-        return Project.objects.all()
-    return Project.objects.filter(admins=user)
-
-
 def project_for_admin(user, slug: str) -> Project:
-    project = projects_for_admin(user).select_related("rubric").filter(slug=slug).first()
+    project = administered_projects(user).select_related("rubric").filter(slug=slug).first()
     if project is None:
         raise NotFound("Project not found.")
     return project
 
 
-def projects_for_lead(user) -> QuerySet[Project]:
-    """Projects one of whose allowed, active cohorts has this user as a lead."""
-    if not user.is_authenticated:
-        return Project.objects.none()
-    leads = CohortMembership.objects.filter(
-        cohort__projects=OuterRef("pk"),
-        cohort__archived=False,
-        physician__user=user,
-        role=CohortMembership.Role.LEAD,
-    )
-    return Project.objects.filter(Exists(leads))
-
-
-def is_lead(user) -> bool:
-    return projects_for_lead(user).exists()
-
-
 def adjudication_queue(user) -> QuerySet[Sample]:
-    """Samples waiting for a lead, oldest first, in the projects this user leads."""
+    """Samples waiting for a lead, oldest first, in the projects this user leads.
+
+    Each carries `reviewed_by_me`: a lead never decides a sample they reviewed, so the queue
+    shows it with a word that another lead must."""
+    waiting = Sample.objects.filter(
+        status=Sample.Status.ADJUDICATION, project__in=led_projects(user)
+    )
     return (
-        Sample.objects.filter(
-            status=Sample.Status.ADJUDICATION, project__in=projects_for_lead(user)
-        )
+        with_decider(waiting, user)
         .select_related("project", "specialty", "consensus")
         .order_by("updated_at", "id")
     )
@@ -70,18 +49,15 @@ def adjudication_queue_size(project: Project) -> int:
 
 
 def sample_for_adjudication(user, sample_id) -> Sample:
-    """A sample a lead (or the project's admin) may open unblinded; 404 otherwise."""
+    """A sample whose reviews this user may read side by side (see `access.unblinded_samples`);
+    the same 404 for missing, forbidden and still blind."""
     try:
         sample_id = int(sample_id)
     except (TypeError, ValueError):
         raise NotFound("Sample not found.")
-    # Leads see reviews unblinded only once collecting is over, so no open sample is spoiled.
-    visible = Sample.objects.filter(
-        project__in=projects_for_lead(user),
-        status__in=[Sample.Status.ADJUDICATION, Sample.Status.SETTLED],
-    ) | Sample.objects.filter(project__in=projects_for_admin(user))
     sample = (
-        visible.select_related("project__rubric", "specialty")
+        unblinded_samples(user)
+        .select_related("project__rubric", "specialty")
         .prefetch_related(
             Prefetch(
                 "reviews",

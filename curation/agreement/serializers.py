@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from curation.access import REVIEWED_IT
 from curation.models import AgreementReport, Review, Sample
 from curation.models.review import Verdict
 
@@ -58,6 +59,8 @@ class QueueItemSerializer(serializers.ModelSerializer):
     min_confidence = serializers.FloatField(
         source="consensus.min_confidence", default=None, allow_null=True
     )
+    may_decide = serializers.SerializerMethodField()
+    decide_note = serializers.SerializerMethodField()
 
     class Meta:
         model = Sample
@@ -70,7 +73,16 @@ class QueueItemSerializer(serializers.ModelSerializer):
             "consensus_verdict",
             "min_confidence",
             "updated_at",
+            "may_decide",
+            "decide_note",
         ]
+
+    def get_may_decide(self, sample: Sample) -> bool:
+        return not sample.reviewed_by_me
+
+    def get_decide_note(self, sample: Sample) -> str:
+        """Empty, or why another lead must decide this sample."""
+        return REVIEWED_IT if sample.reviewed_by_me else ""
 
 
 class QueuePageSerializer(serializers.Serializer):

@@ -8,12 +8,15 @@ import html
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods
 
+from annotators.access import page_guard
 from core.errors import DomainError, NotFound
+from curation import access
 from curation.agreement import selectors
 from curation.agreement.adjudication import adjudication_record
 from curation.agreement.services import agreement_request
@@ -109,6 +112,7 @@ def word_diff(before: str, after: str) -> str:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@page_guard(access.administers_any, "The agreement dashboard is for project admins.")
 def dashboard(request, slug: str):
     try:
         project = selectors.project_for_admin(request.user, slug)
@@ -138,10 +142,13 @@ def dashboard(request, slug: str):
 @login_required
 @require_GET
 def queue(request):
-    if not selectors.is_lead(request.user):
-        raise Http404("Not found.")
+    refusal = access.lead_refusal(request.user)
+    if refusal is not None:
+        raise PermissionDenied(refusal)
     samples = selectors.adjudication_queue(request.user)[:200]
-    return render(request, "agreement/queue.html", {"samples": samples})
+    return render(
+        request, "agreement/queue.html", {"samples": samples, "reviewed_it": access.REVIEWED_IT}
+    )
 
 
 def _criteria_fields(sample, posted=None) -> list[dict]:
@@ -166,12 +173,18 @@ def _criteria_fields(sample, posted=None) -> list[dict]:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@page_guard(access.may_read_adjudication, "Only lead physicians can adjudicate.")
 def decide(request, sample_id: int):
     try:
         sample = selectors.sample_for_adjudication(request.user, sample_id)
     except NotFound:
         raise Http404("Sample not found.")
+    lead_refusal = access.lead_refusal(request.user) or access.adjudication_refusal(
+        request.user, sample
+    )
     errors = []
+    if request.method == "POST" and lead_refusal:
+        raise PermissionDenied(lead_refusal)
     if request.method == "POST":
         grades = {
             key.removeprefix("grade-"): value
@@ -208,7 +221,8 @@ def decide(request, sample_id: int):
         "fields": _criteria_fields(sample, request.POST if request.method == "POST" else None),
         "errors": errors,
         "posted": request.POST,
-        "can_decide": sample.status == "adjudication" and selectors.is_lead(request.user),
+        "can_decide": sample.status == "adjudication" and not lead_refusal,
+        "decide_note": lead_refusal if sample.status == "adjudication" else "",
     }
     return render(request, "agreement/decide.html", context, status=400 if errors else 200)
 

@@ -13,6 +13,7 @@ from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from core.errors import DomainError, ErrorDetail, NotFound
+from curation import access
 from curation.intake.formats import FORMATS
 from curation.intake.serializers import (
     ImportBodySerializer,
@@ -29,20 +30,11 @@ ERROR = OpenApiResponse(
 )
 
 
-def can_import_samples(user, project: Project) -> bool:
-    """Staff, superusers and the project's own admins may import into it."""
-    if not (user and user.is_authenticated):
-        return False
-    if user.is_staff or user.is_superuser:
-        return True
-    return project.admins.filter(pk=user.pk).exists()
-
-
 class CanImportSamples(BasePermission):
     message = "Only staff and this project's admins can import samples."
 
     def has_object_permission(self, request, view, obj) -> bool:
-        return can_import_samples(request.user, obj)
+        return access.can_import_samples(request.user, obj)
 
 
 class _NoFormatOverride:

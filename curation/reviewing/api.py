@@ -137,7 +137,7 @@ class AssignmentDetailApi(APIView):
     @extend_schema(tags=TAG, summary="One of my assignments", responses={200: AssignmentSerializer})
     def get(self, request, pk: int):
         assignment = selectors.assignment_for_user(request.user, pk)
-        return Response(AssignmentSerializer(assignment).data)
+        return Response(AssignmentSerializer(assignment, context={"viewer": request.user}).data)
 
 
 class AssignmentSkipApi(APIView):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from rest_framework.permissions import BasePermission
 
-from annotators.models import Physician
 from core.errors import DomainError
+from curation import access
 from curation.reviewing.assignment import physician_for_review
 
 
@@ -15,10 +15,7 @@ class IsPhysicianOrStaff(BasePermission):
     message = "Only physicians and staff can use the review API."
 
     def has_permission(self, request, view) -> bool:
-        user = request.user
-        if not (user and user.is_authenticated):
-            return False
-        return user.is_staff or Physician.objects.filter(user_id=user.pk).exists()
+        return access.may_use_review_api(request.user)
 
 
 class IsActivePhysician(BasePermission):

@@ -20,6 +20,7 @@ from django.utils import timezone
 from core.audit import audit_record
 from core.errors import Conflict, DomainError, NotFound
 from core.hotsql import columns, fetchone_hot, linked, with_prefetched
+from curation.access import amend_refusal
 from curation.models import (
     Assignment,
     Criterion,
@@ -333,7 +334,7 @@ def review_amend(
     rationale: str = "",
     flags=None,
 ) -> Review:
-    """Change one's own review until the sample is settled; each change is a new revision."""
+    """Change one's own review while its sample is open; each change is a new revision."""
     locked = (
         Review.objects.select_for_update(of=("self",))
         .select_related("sample__project__rubric")
@@ -343,12 +344,9 @@ def review_amend(
     if locked is None:
         raise NotFound("No such review.")
     physician_for_review(user)
-    if locked.sample.status == Sample.Status.SETTLED:
-        raise Conflict(
-            "This sample is settled; its reviews can no longer be amended.",
-            code="settled",
-            field="review",
-        )
+    frozen = amend_refusal(locked.sample)
+    if frozen is not None:
+        raise Conflict(frozen[1], code=frozen[0], field="review")
     clean = _validated(
         sample=locked.sample,
         grades=grades,
@@ -413,10 +411,11 @@ def review_record(
     if existing is not None:
         if _content(existing) == clean:
             return Recorded(review=existing, outcome="unchanged")
-        if sample.status == Sample.Status.SETTLED:
+        frozen = amend_refusal(sample)
+        if frozen is not None:
             raise Conflict(
-                f"Sample {sample.external_id} is settled; its reviews can no longer be amended.",
-                code="settled",
+                f"Sample {sample.external_id}: {frozen[1]}",
+                code=frozen[0],
                 field="sample_id",
                 line=line,
                 file=file,

@@ -1,7 +1,8 @@
 """Reads for the reviewer workflow, always scoped to the asking user.
 
 A physician sees their own assignments and reviews only: never another physician's review of a
-sample, nor who else reviewed it. Staff see everything. Missing and forbidden are the same 404.
+sample, nor who else reviewed it. Staff see every assignment, and others' reviews only as
+`access.reviews_visible_to` allows. Missing and forbidden are the same 404.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from django.utils import timezone
 
 from annotators.models import Physician
 from core.errors import NotFound
+from curation.access import assignments_visible_to, reviews_visible_to
 from curation.models import Assignment, Project, Review
 from curation.reviewing import eligibility
 
@@ -115,10 +117,9 @@ def project_for_reviewer(user, slug: str) -> Project:
 
 
 def _assignments_visible(user) -> QuerySet[Assignment]:
-    qs = Assignment.objects.select_related(
+    return assignments_visible_to(user).select_related(
         "project", "sample__specialty", "sample__project", "draft", "review"
     )
-    return qs if user.is_staff else qs.filter(reviewer_id=user.pk)
 
 
 def assignment_for_user(user, assignment_id) -> Assignment:
@@ -144,8 +145,10 @@ def my_assignments(user, project: Project | None = None, status: str | None = No
 
 
 def _reviews_visible(user) -> QuerySet[Review]:
-    qs = Review.objects.select_related("project", "sample").prefetch_related("revisions")
-    return qs if user.is_staff else qs.filter(reviewer_id=user.pk)
+    """One's own reviews; staff also read others' once blindness allows (`access`)."""
+    return (
+        reviews_visible_to(user).select_related("project", "sample").prefetch_related("revisions")
+    )
 
 
 def my_reviews(user, project: Project | None = None) -> QuerySet[Review]:
@@ -157,7 +160,7 @@ def my_reviews(user, project: Project | None = None) -> QuerySet[Review]:
 
 
 def review_for_user(user, review_id) -> Review:
-    """The user's own review; NotFound otherwise (staff may read any)."""
+    """The user's own review; NotFound otherwise (staff may read others' once unblinded)."""
     try:
         return _reviews_visible(user).get(pk=int(review_id))
     except (Review.DoesNotExist, TypeError, ValueError):

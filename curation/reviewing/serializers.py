@@ -11,6 +11,7 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from curation import access
 from curation.models import Assignment, Criterion, Project, Review, ReviewRevision, Rubric, Sample
 from curation.models.review import SkipReason
 from curation.reviewing.lifecycle import QUARANTINED
@@ -172,6 +173,9 @@ class AssignmentSerializer(serializers.ModelSerializer):
 
     @extend_schema_field({"type": "object", "nullable": True})
     def get_draft(self, assignment: Assignment) -> dict | None:
+        viewer = self.context.get("viewer")
+        if viewer is not None and not access.shows_draft(viewer, assignment):
+            return None
         draft = getattr(assignment, "draft", None)
         return draft.payload if draft is not None else None
 

@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.errors import DomainError, NotFound
+from curation.access import amend_refusal, shows_draft
 from curation.models import Assignment, Project, Sample
 from curation.models.review import SkipReason, Verdict
 from curation.reviewing import selectors
@@ -115,7 +116,7 @@ def _review_page(
 ) -> HttpResponse:
     project: Project = assignment.project
     sample: Sample = assignment.sample
-    draft = getattr(assignment, "draft", None)
+    draft = getattr(assignment, "draft", None) if shows_draft(request.user, assignment) else None
     draft_saved_at = None
     if form is None:
         initial, grades = draft_initial(draft.payload if draft else None)
@@ -270,7 +271,7 @@ def my_reviews(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def my_review(request: HttpRequest, review_id: int) -> HttpResponse:
-    """My own review of a sample; I may amend it until the sample is settled."""
+    """My own review of a sample; I may amend it while the sample is open."""
     try:
         review = selectors.review_for_user(request.user, review_id)
     except NotFound:
@@ -279,12 +280,12 @@ def my_review(request: HttpRequest, review_id: int) -> HttpResponse:
         messages.warning(request, quarantined_error(field="review").message)
         return redirect("my-reviews")
     criteria = list(review.rubric.criteria.all())
-    settled = review.sample.status == Sample.Status.SETTLED
+    frozen = amend_refusal(review.sample)
     status = 200
-    if request.method == "POST" and settled:
-        messages.error(request, "This sample is settled; its reviews can no longer be amended.")
+    if request.method == "POST" and frozen:
+        messages.error(request, frozen[1])
         status = 409
-    if request.method == "POST" and not settled:
+    if request.method == "POST" and not frozen:
         form = ReviewForm(request.POST, criteria=criteria)
         if form.is_valid():
             try:
@@ -317,8 +318,8 @@ def my_review(request: HttpRequest, review_id: int) -> HttpResponse:
         "verdicts": Verdict.choices,
         "original_answer": original,
         "correction_text": original if correction in (None, "") else correction,
-        "readonly": settled,
-        "settled": settled,
+        "readonly": bool(frozen),
+        "frozen": frozen[1] if frozen else "",
         "next_url": reverse("my-reviews"),
     }
     return render(request, "curation/my_review.html", context, status=status)

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.test import Client
 from django.utils import timezone
 
-from curation.models import Assignment, Review
+from annotators.models import Physician
+from curation.models import Assignment, Review, Sample
 from curation.reviewing.assignment import assignment_next
 from exports.models import Export
 from exports.services import pipeline_token_create
+from tests.curation.agreement.conftest import record_review
 from tests.curation.workflow_helpers import disputed_sample
 from tests.factories import (
     CohortFactory,
@@ -30,6 +33,9 @@ ROLES = (
     "staff",
     "superuser",
     "pipeline",
+    "admin_reviewer",
+    "lead_reviewer",
+    "suspended_lead",
 )
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
@@ -42,6 +48,7 @@ class World:
     assignment_id: int
     review_id: int
     adjudication_sample_id: int
+    leased_sample_id: int
     export_id: int
     physician_id: int
     cohort_slug: str
@@ -56,14 +63,18 @@ class World:
             client.force_login(self.users[role])
         return client
 
-    def kwargs_for(self, route_name: str, pattern_kwargs: set[str]) -> dict:
+    def kwargs_for(self, route_name: str, pattern_kwargs: set[str], role: str = "") -> dict:
+        """The ids a route needs; the admin who reviews asks about the open sample she holds."""
         cohort_route = route_name.startswith("console-cohort")
+        sample_id = self.adjudication_sample_id
+        if role == "admin_reviewer":
+            sample_id = self.leased_sample_id
         values = {
             "slug": self.cohort_slug if cohort_route else self.project_slug,
             "pk": self.review_id if route_name.startswith("api-review") else self.assignment_id,
             "assignment_id": self.assignment_id,
             "review_id": self.review_id,
-            "sample_id": self.adjudication_sample_id,
+            "sample_id": sample_id,
             "export_id": self.export_id,
             "physician_id": self.physician_id,
             "uidb64": "MQ",
@@ -76,23 +87,43 @@ def build_world() -> World:
     cohort = CohortFactory(slug="authz-panel", name="Authz panel")
     project = ProjectFactory(slug="authz-project", cohorts=[cohort], overlap=2)
     reviewer = PhysicianFactory(user__username="reviewer@authz.test", specialties=["cardiology"])
-    peer = PhysicianFactory(user__username="peer@authz.test", specialties=["cardiology"])
+    # The second reviewer of the disputed sample is a lead: she may read it, never decide it.
+    lead_reviewer = PhysicianFactory(user__username="peer@authz.test", specialties=["cardiology"])
     lead = PhysicianFactory(user__username="lead@authz.test", specialties=["cardiology"])
     outsider = PhysicianFactory(user__username="outsider@authz.test", specialties=["cardiology"])
+    suspended_lead = PhysicianFactory(
+        user__username="suspended@authz.test",
+        specialties=["cardiology"],
+        status=Physician.Status.SUSPENDED,
+    )
+    admin_reviewer = PhysicianFactory(user__username="ada@authz.test", specialties=["cardiology"])
     join(cohort, reviewer)
-    join(cohort, peer)
+    join(cohort, lead_reviewer, role="lead")
     join(cohort, lead, role="lead")
+    join(cohort, suspended_lead, role="lead")
+    join(cohort, admin_reviewer)
     project_admin = UserFactory(username="padmin@authz.test")
-    project.admins.add(project_admin)
+    project.admins.add(project_admin, admin_reviewer.user)
     staff = UserFactory(username="staff@authz.test", is_staff=True)
     superuser = UserFactory(username="root@authz.test", is_staff=True, is_superuser=True)
 
     # A sample both physicians reviewed and that waits for a lead's decision.
-    disputed = disputed_sample(project, reviewer, peer, GRADES)
+    disputed = disputed_sample(project, reviewer, lead_reviewer, GRADES)
     SampleFactory(project=project, external_id="open-1")
     lease = assignment_next(user=reviewer.user, project=project).assignment
     review = Review.objects.get(reviewer=reviewer.user, sample=disputed)
     assert isinstance(lease, Assignment)
+    # An open sample a peer has reviewed, on which the admin who reviews holds a live lease.
+    shared = SampleFactory(project=project, external_id="shared")
+    peer_review = record_review(shared, lead_reviewer, verdict="reject")
+    Assignment.objects.create(
+        project=project,
+        sample=shared,
+        reviewer=admin_reviewer.user,
+        served_at=timezone.now(),
+        expires_at=timezone.now() + timedelta(hours=1),
+    )
+    assert peer_review.sample.status == Sample.Status.OPEN
 
     token, key = pipeline_token_create(name="trainer", projects=[project], actor=superuser)
     export = Export.objects.create(
@@ -109,6 +140,7 @@ def build_world() -> World:
         assignment_id=lease.pk,
         review_id=review.pk,
         adjudication_sample_id=disputed.pk,
+        leased_sample_id=shared.pk,
         export_id=export.pk,
         physician_id=reviewer.pk,
         cohort_slug=cohort.slug,
@@ -119,6 +151,9 @@ def build_world() -> World:
             "project_admin": project_admin,
             "staff": staff,
             "superuser": superuser,
+            "admin_reviewer": admin_reviewer.user,
+            "lead_reviewer": lead_reviewer.user,
+            "suspended_lead": suspended_lead.user,
         },
         pipeline_key=key,
     )

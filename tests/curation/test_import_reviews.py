@@ -152,3 +152,15 @@ def test_an_imported_review_completes_a_held_lease_instead_of_taking_a_second_pl
     assert lease.status == Assignment.Status.SUBMITTED
     sample = Sample.objects.get(pk=lease.sample_id)
     assert (sample.reviews_done, sample.slots_open) == (1, 2)
+
+
+def test_a_changed_review_of_a_sample_that_left_open_is_refused(lab, tmp_path):
+    """Imports (and Label Studio) are held to the same freeze as a reviewer's own amendment."""
+    reviews_import(project=lab, source=write(tmp_path, [line()]), actor=None)
+    Sample.objects.filter(external_id="s-001").update(status=Sample.Status.ADJUDICATION)
+    changed = write(tmp_path, [line(grades=grades(completeness=2))], name="again.jsonl")
+    with pytest.raises(DomainError) as err:
+        reviews_import(project=lab, source=changed, actor=None)
+    assert err.value.details[0].code == "reviews_frozen"
+    assert "can no longer be amended" in str(err.value.details[0])
+    assert Review.objects.get().revision == 1

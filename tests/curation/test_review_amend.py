@@ -70,9 +70,16 @@ def test_a_settled_sample_can_no_longer_be_amended(review, cardiologist):
     assert "settled" in err.value.message
 
 
-def test_amending_during_adjudication_is_still_allowed(review, cardiologist):
-    Sample.objects.filter(pk=review.sample_id).update(status=Sample.Status.ADJUDICATION)
-    assert amend(review, cardiologist, grades=grades(completeness=1)).revision == 2
+@pytest.mark.parametrize("status", [Sample.Status.COMPLETE, Sample.Status.ADJUDICATION])
+def test_a_review_is_frozen_once_its_sample_leaves_open(review, cardiologist, status):
+    """In adjudication the reviewers may have seen each other's reviews: nobody rewrites theirs."""
+    Sample.objects.filter(pk=review.sample_id).update(status=status)
+    with pytest.raises(DomainError) as err:
+        amend(review, cardiologist, grades=grades(completeness=1))
+    assert err.value.status == 409 and err.value.code == "reviews_frozen"
+    assert "can no longer be amended" in err.value.message
+    review.refresh_from_db()
+    assert review.revision == 1
 
 
 def test_nobody_else_can_amend_my_review(review, second_cardiologist):

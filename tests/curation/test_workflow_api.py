@@ -350,7 +350,9 @@ def test_staff_without_a_physician_profile_cannot_do_review_work(admin, project,
     assert "physician" in response.json()["detail"]
 
 
-def test_staff_can_read_any_assignment_and_review(admin, cardiologist, project):
+def test_staff_read_any_assignment_and_a_review_once_its_sample_is_settled(
+    admin, cardiologist, project
+):
     samples(project, 1)
     lease = assignment_next(user=cardiologist.user, project=project).assignment
     review = review_submit(
@@ -358,6 +360,8 @@ def test_staff_can_read_any_assignment_and_review(admin, cardiologist, project):
     ).review
     staff = client_for(admin)
     assert staff.get(f"/api/assignments/{lease.pk}/").status_code == 200
+    assert staff.get(f"/api/reviews/{review.pk}/").status_code == 404  # still blind
+    Sample.objects.filter(pk=review.sample_id).update(status=Sample.Status.SETTLED)
     assert staff.get(f"/api/reviews/{review.pk}/").status_code == 200
     assert [p["slug"] for p in staff.get("/api/projects/").json()["results"]] == [project.slug]
 

@@ -155,10 +155,10 @@ def test_decision_page_says_what_is_missing(disputed, lead, client):
     assert "grades.accurate" in page.content.decode()
 
 
-def test_reviewer_gets_404_on_adjudication_pages(disputed, cardiologist, client):
+def test_reviewer_is_refused_the_adjudication_pages(disputed, cardiologist, client):
     client.force_login(cardiologist.user)
-    assert client.get("/adjudication/").status_code == 404
-    assert client.get(f"/adjudication/{disputed.pk}/").status_code == 404
+    assert client.get("/adjudication/").status_code == 403
+    assert client.get(f"/adjudication/{disputed.pk}/").status_code == 403
 
 
 def test_queue_and_report_list_are_documented_as_the_pages_they_return(disputed, lead):

@@ -85,9 +85,9 @@ def test_dashboard_draws_the_chart_sorts_physicians_and_counts_the_queue(
     assert recompute.status_code == 302
 
 
-def test_dashboard_is_404_for_a_physician(project, cardiologist, client):
+def test_dashboard_is_refused_to_a_physician(project, cardiologist, client):
     client.force_login(cardiologist.user)
-    assert client.get(f"/projects/{project.slug}/agreement/").status_code == 404
+    assert client.get(f"/projects/{project.slug}/agreement/").status_code == 403
 
 
 def test_physician_sees_own_agreement_once_samples_settle(project, cardiologist, reviewed, client):
