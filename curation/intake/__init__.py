@@ -1,0 +1,1 @@
+"""Sample intake: import formats, validation, and screening for patient identifiers."""
