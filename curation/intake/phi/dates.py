@@ -70,7 +70,9 @@ _AGE_CUED = re.compile(
     r"(?i:\b(?:aged?|age\s*:|i'?m|i\s+am|(?:he|she|they)\s+(?:is|was)|(?:he|she)'s|turns?|turned"
     r"|is\s+now|will\s+be"
     r"|(?:father|mother|mum|mom|dad|grand(?:mother|father|ma|pa|mum|dad)|nan|gran|wife"
-    r"|husband|aunt|uncle|patient|woman|man|gentleman|lady|resident|[mf]|male|female)\s*,)"
+    r"|husband|aunt|uncle|patient|woman|man|gentleman|lady|resident|[mf]|male|female)\s*,"
+    r"|(?:father|mother|mum|mom|dad|grand(?:mother|father|ma|pa|mum|dad)|nan|gran|wife|husband"
+    r"|aunt|uncle)\s+(?:is|was|'s|turned|turns))"
     r"\s*(?:is\s+)?)"
     rf"(?P<age>{_OLD}|{_SPELLED})(?![\d.,]\d|\s*(?:%|mg|kg|ml|mmol|bpm|mmhg|units|cm|mm|kpa|/))"
 )

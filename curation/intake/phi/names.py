@@ -25,7 +25,8 @@ _STRONG = re.compile(
 # Cues that need a capitalised name.
 _CUE = (
     r"(?:\b(?i:patient|pt|client|subject|re|signed|regards|thanks|thank\s+you|sincerely|cheers"
-    r"|best|love|from|on\s+behalf\s+of|i\s+am|i'?m|this\s+is|it'?s|called|named)"
+    r"|best\s+wishes|best|love|from|on\s+behalf\s+of|i\s+am|i'?m|this\s+is|it'?s|called|named"
+    r"|(?:the\s+)?(?:child|baby|boy|girl|man|woman|gentleman|lady|resident|deceased)(?=\s*,))"
     r"|\b(?i:(?:my|our|her|his)\s+(?:husband|wife|partner|son|daughter|mum|mom|mother|father|dad"
     r"|brother|sister|grandson|granddaughter|grandmother|grandfather|grandma|grandpa|nan|gran"
     r"|child|baby|boyfriend|girlfriend|fianc[ée]e?|carer|uncle|aunt|niece|nephew|friend"
@@ -36,6 +37,8 @@ _CUED = re.compile(
     rf"(?P<name>{_CAP}(?:\s{_CAP}){{0,3}})(?P<tail>'s)?"
 )
 # Titles: Mr, Mrs, Ms, Miss, Mx (case as written: "MS" is multiple sclerosis, "MR" mitral).
+# "Brenda Castillo here", the way a message introduces its writer.
+_HERE = re.compile(rf"(?:^|(?<=[,.!:;]\s)|(?<=^\w{{2}}\s))(?P<name>{_CAP}\s{_CAP})\s+here\b")
 _TITLED = re.compile(rf"\b(?:Mrs|Mr|Ms|Miss|Mx|Master|MRS|MISS)\.?\s(?P<name>{_CAP}(?:\s{_CAP}){{0,2}})")
 _CLINICIAN_ROLE = re.compile(
     r",?\s*\(?(?:the\s+)?(?:consultant|surgeon|registrar|frcs|mrcs|orthopaedic|orthopedic"
@@ -71,7 +74,7 @@ def _cued_ok(match: re.Match, text: str) -> bool:
     single_ok = any(
         k in cue
         for k in ("my ", "our ", "her ", "his ", "regards", "thanks", "thank", "signed", "love",
-                  "sincerely", "cheers", "behalf", "named", "called", "name")
+                  "sincerely", "cheers", "behalf", "named", "called", "name", "wishes")
     )
     if len(words) < 2 and not single_ok:
         return False
@@ -94,7 +97,10 @@ _TITLE_TOKENS = frozenset("mr mrs ms miss mx master".split())
 _SIGN_OFF_TOKENS = frozenset(
     "regards thanks thank signed sincerely cheers best love behalf called named".split()
 )
-_INTRO_TOKENS = frozenset("patient pt client subject re from i am im this its".split())
+_INTRO_TOKENS = frozenset(
+    "patient pt client subject re from i am im this its child baby boy girl man woman gentleman"
+    " lady resident deceased".split()
+)
 _KIN_TOKENS = frozenset(
     "husband wife partner son daughter mum mom mother father dad brother sister grandson"
     " granddaughter grandmother grandfather grandma grandpa nan gran child baby boyfriend"
@@ -115,5 +121,7 @@ def _cued_opens(view) -> bool:
 RULES = (
     Rule("name", _STRONG, tokens=frozenset({"name", "names"}), priority=1, check=_strong_ok),
     Rule("name", _CUED, opens=_cued_opens, priority=1, check=_cued_ok),
+    Rule("name", _HERE, tokens=frozenset({"here"}), opens=_two_capitals, priority=1,
+         check=_titled_ok),
     Rule("name", _TITLED, tokens=_TITLE_TOKENS, priority=2, check=_titled_ok),
 )
