@@ -294,7 +294,14 @@ class _Validator:
         content_hash = hashlib.sha256(content).hexdigest()
         if external_id is None:
             external_id = f"sha256-{content_hash[:20]}"
-        findings = sample_findings(messages=messages, reasoning=reasoning, answer=answer)
+        findings = sample_findings(
+            messages=messages,
+            reasoning=reasoning,
+            answer=answer,
+            metadata=metadata,
+            external_id=data.get("id"),
+            images=images,
+        )
         return {
             "external_id": external_id,
             "messages": messages,
@@ -773,7 +780,14 @@ def sample_redact(*, sample: Sample, actor, replacements: dict[str, str] | None 
             f"replacement #{missing[0] + 1} was not found in the sample's text",
             field=f"replacements[{missing[0]}]",
         )
-    findings = sample_findings(messages=messages, reasoning=reasoning, answer=answer)
+    findings = sample_findings(
+        messages=messages,
+        reasoning=reasoning,
+        answer=answer,
+        metadata=sample.metadata,
+        external_id=sample.external_id,
+        images=sample.images,
+    )
     before = {
         "content_hash": sample.content_hash,
         "quarantined": sample.quarantined,

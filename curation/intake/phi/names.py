@@ -62,6 +62,8 @@ def _plausible(name: str, *, strong: bool) -> bool:
 
 
 def _strong_ok(match: re.Match, text: str) -> bool:
+    if text[match.end() : match.end() + 1] in ("_", "-") or text[match.end() : match.end() + 1].isdigit():
+        return False  # "name: user_1" is a label, not a person
     return _plausible(match.group("name"), strong=True)
 
 

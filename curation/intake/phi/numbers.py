@@ -152,8 +152,9 @@ _VEHICLE_TOKENS = frozenset("plate reg registration tag vin vehicle".split())
 
 
 def _cued_rule(kind: str, cues: str, tokens: frozenset[str], priority: int = 3) -> Rule:
+    # The cue goes with the number when redacting: "SSN 123-45-6789" -> "[REDACTED]".
     return Rule(kind, _cued(cues), tokens=tokens, shape=_TWO_DIGITS, check=_id_like,
-                priority=priority, group="id")
+                priority=priority)
 
 
 RULES = (

@@ -62,6 +62,8 @@ NOT_NAMES = frozenset(
     monday tuesday wednesday thursday friday saturday sunday today tomorrow yesterday
     january february march april may june july august september october november december
     amoxicillin metformin insulin aspirin warfarin
+    user assistant system bot tool model human ai agent clinician physician unknown anonymous
+    redacted none null
     """.split()
 )
 
