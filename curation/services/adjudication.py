@@ -9,6 +9,7 @@ from core.audit import audit_record
 from core.errors import Conflict, DomainError, NotFound
 
 from ..grading import review_validate
+from ..intake.phi import physician_text_check
 from ..models import Adjudication, Criterion, Sample
 from ..selectors.agreement import projects_for_lead
 
@@ -28,6 +29,7 @@ def adjudication_record(
     Only a lead of a cohort allowed on the sample's project may decide (anyone else gets the same
     404 as for a missing sample); the grades pass the one rubric validator; audited.
     """
+    physician_text_check({"final_answer": final_answer, "note": note})
     sample = (
         Sample.objects.select_for_update()
         .select_related("project")

@@ -21,6 +21,7 @@ from core.errors import Conflict, DomainError, NotFound
 from core.hotsql import columns, fetchone_hot, instances
 
 from ..grading import review_validate
+from ..intake.phi import physician_text_check
 from ..models import (
     Assignment,
     Criterion,
@@ -223,6 +224,7 @@ def review_submit(
 
     The returned review carries `created` (False when an earlier submit is returned).
     """
+    physician_text_check({"corrected_answer": corrected_answer, "rationale": rationale})
     client_key = (client_key or "").strip()[:100]
     # The lock makes a concurrent retry wait for the first submit, then find its review.
     locked = _lock_lease(pk=assignment.pk, user=user)
@@ -341,6 +343,7 @@ def review_amend(
     flags=None,
 ) -> Review:
     """Change one's own review until the sample is settled; each change is a new revision."""
+    physician_text_check({"corrected_answer": corrected_answer, "rationale": rationale})
     locked = (
         Review.objects.select_for_update(of=("self",))
         .select_related("sample__project__rubric")
@@ -469,6 +472,7 @@ def review_record(
 @transaction.atomic
 def review_draft_save(*, assignment: Assignment, user, payload: dict) -> ReviewDraft:
     """Upsert the autosaved form state of a live lease (only the latest is kept)."""
+    physician_text_check({"payload": payload})
     if not isinstance(payload, dict):
         raise DomainError("must be an object", field="payload")
     locked = (
