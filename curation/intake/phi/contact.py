@@ -6,7 +6,7 @@ import ipaddress
 import re
 
 from .rule import Rule, before
-from .vocab import REFERENCE_HOSTS
+from .vocab import REFERENCE_HOSTS, split_words
 
 _AT = r"(?:@|\s?[\(\[]at[\)\]]\s?|\s+at\s+)"
 _DOT = r"(?:\.|\s?[\(\[]dot[\)\]]\s?|\s+dot\s+)"
@@ -39,17 +39,23 @@ _URL = re.compile(
 def _personal_url(match: re.Match, text: str) -> bool:
     url = match.group(0).lower()
     host = re.sub(r"^(?:https?://)?", "", url).split("/", 1)[0].split(":", 1)[0]
-    return not any(host == h.lstrip(".") or host.endswith("." + h.lstrip(".")) for h in REFERENCE_HOSTS)
+    return not any(
+        host == h.lstrip(".") or host.endswith("." + h.lstrip(".")) for h in REFERENCE_HOSTS
+    )
 
 
 # --- IP addresses ----------------------------------------------------------------------------
 
 _IPV4 = re.compile(r"(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?![\w.]|\.\d)")
 _IPV6 = re.compile(r"(?i)(?<![\w:])[0-9a-f]{0,4}(?::[0-9a-f]{0,4}){2,7}(?![\w:])")
-_NOT_IP = re.compile(r"(?:section|version|v|ver|§|chapter|step|table|figure|fig|item|para|point|"
-                     r"page|rule|stage|grade|class|icd-\d+|code)\s*\.?\s*$")
-_IP_CUE = re.compile(r"\b(?:ip|ipv[46]|address|host|server|from|connected|logged|uploaded|remote|"
-                     r"source|device|router|vpn)\b")
+_NOT_IP = re.compile(
+    r"(?:section|version|v|ver|§|chapter|step|table|figure|fig|item|para|point|"
+    r"page|rule|stage|grade|class|icd-\d+|code)\s*\.?\s*$"
+)
+_IP_CUE = re.compile(
+    r"\b(?:ip|ipv[46]|address|host|server|from|connected|logged|uploaded|remote|"
+    r"source|device|router|vpn)\b"
+)
 
 
 def _ipv4_ok(match: re.Match, text: str) -> bool:
@@ -75,7 +81,10 @@ def _ipv6_ok(match: re.Match, text: str) -> bool:
     try:
         ipaddress.IPv6Address(value)
     except ValueError:
-        return value.count(":") == 5 and re.fullmatch(r"(?i)(?:[0-9a-f]{2}:){5}[0-9a-f]{2}", value) is not None
+        return (
+            value.count(":") == 5
+            and re.fullmatch(r"(?i)(?:[0-9a-f]{2}:){5}[0-9a-f]{2}", value) is not None
+        )
     return True
 
 
@@ -118,15 +127,17 @@ def _fax_or_phone(match: re.Match, text: str) -> str:
     return "fax" if re.search(r"\b(?:fax|faxed|f)\b", window) else "phone"
 
 
-_URL_TOKENS = frozenset("http https www com org net io uk tv ly blog".split())
+_URL_TOKENS = frozenset(split_words("http https www com org net io uk tv ly blog"))
 _PHONE_TOKENS = frozenset(
-    "phone telephone tel mobile cell call ring text whatsapp contact reach number landline ph fax"
-    " mob".split()
+    split_words(
+        "phone telephone tel mobile cell call ring text whatsapp contact reach number landline"
+        " ph fax mob"
+    )
 )
 
 
 def _ipv6_opens(view) -> bool:
-    return "::" in view.text or view.text.count(":") >= 5
+    return b"::" in view.shape or view.shape.count(b":") >= 5
 
 
 RULES = (

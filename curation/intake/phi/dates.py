@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from .rule import Rule
-from .vocab import DATE
+from .vocab import DATE, split_words
 
 _BIRTH = (
     r"d\.?o\.?b\b\.?|date\s+of\s+birth|birth\s*date|birthday|born|was\s+delivered"
@@ -44,13 +44,45 @@ _DATE_RULE = Rule(
     "personal_date",
     _CUED_DATE,
     tokens=frozenset(
-        "dob d birth birthdate birthday born delivered turned admit admitted admission doa"
-        " discharge discharged died death dod deceased passed expired hospitalised hospitalized"
-        " date operated seen attended presented readmitted".split()
+        split_words(
+            "dob d birth birthdate birthday born delivered turned admit admitted admission doa"
+            " discharge discharged died death dod deceased passed expired hospitalised hospitalized"
+            " date operated seen attended presented readmitted"
+        )
     ),
     priority=2,
     check=_gap_ok,
     kind_of=_date_kind,
+    anchors=(
+        "dob",
+        "d.o.b",
+        "d o b",
+        "date of",
+        "birth",
+        "birthday",
+        "birthdate",
+        "born",
+        "was delivered",
+        "turned",
+        "admi*",
+        "readmi*",
+        "doa",
+        "d.o.a",
+        "discharg*",
+        "died",
+        "death",
+        "dod",
+        "d.o.d",
+        "deceased",
+        "passed away",
+        "expired",
+        "hospitali*",
+        "operated",
+        "seen in",
+        "seen at",
+        "attended",
+        "presented",
+    ),
     shape=(b"9",),
     group="date",
 )
@@ -79,30 +111,52 @@ _AGE_CUED = re.compile(
 
 
 def _not_temperature(match: re.Match, text: str) -> bool:
-    return not re.search(r"(?i)\b(?:temp\w*|t)\s*:?\s*$", text[max(0, match.start() - 14) : match.start()])
+    return not re.search(
+        r"(?i)\b(?:temp\w*|t)\s*:?\s*$", text[max(0, match.start() - 14) : match.start()]
+    )
 
 
-_OLD_NUMBER = re.compile(r"(?<!\d)(?:9\d|1[01]\d)(?!\d)|(?i:ninety)")
+# A first character class lets the engine skip ahead; the boundaries are checked by hand.
+_OLD_NUMBER = re.compile(r"[19][0-9][0-9]?")
 
 
 def _old_number(view) -> bool:
-    return _OLD_NUMBER.search(view.text) is not None
+    """Whether the text holds a number from 90 to 119, or "ninety": cached per text."""
+    found = view.memo.get("old_number")
+    if found is None:
+        found = "ninety" in view.lowered
+        if not found and b"99" in view.shape:
+            text = view.text
+            for match in _OLD_NUMBER.finditer(text):
+                start, end = match.span()
+                if (start and text[start - 1].isdigit()) or (
+                    end < len(text) and text[end].isdigit()
+                ):
+                    continue
+                if 90 <= int(match.group()) <= 119:
+                    found = True
+                    break
+        view.memo["old_number"] = found
+    return found
 
 
-_AGE_TOKENS = frozenset("year years yr yrs yo y old".split())
+_AGE_TOKENS = frozenset(split_words("year years yr yrs yo y old"))
 _AGE_CUE_TOKENS = frozenset(
-    "age aged im i is was hes shes turn turns turned will now father mother mum mom dad"
-    " grandmother grandfather grandma grandpa grandmum granddad nan gran wife husband aunt uncle"
-    " patient woman man gentleman lady resident m f male female".split()
+    split_words(
+        "age aged im i is was hes shes turn turns turned will now father mother mum mom dad"
+        " grandmother grandfather grandma grandpa grandmum granddad nan gran wife husband aunt"
+        " uncle"
+        " patient woman man gentleman lady resident m f male female"
+    )
 )
 
 
 def _age_opens(view) -> bool:
-    return (
+    return _old_number(view) and (
         not _AGE_TOKENS.isdisjoint(view.tokens)
         or b"99A" in view.shape
         or any(w in view.lowered for w in ("yo", "y/o", "y.o", "yr", "year", "ninety"))
-    ) and _old_number(view)
+    )
 
 
 RULES = (
@@ -118,6 +172,23 @@ RULES = (
         "age_over_89",
         _AGE_CUED,
         tokens=_AGE_CUE_TOKENS,
+        anchors=tuple(sorted(_AGE_CUE_TOKENS - {"m", "f", "i"}))
+        + (
+            "m,",
+            "f,",
+            "m ,",
+            "f ,",
+            "he",
+            "she",
+            "they",
+            "i am",
+            "i'm",
+            "he's",
+            "she's",
+            "he’s",
+            "she’s",
+            "i’m",
+        ),
         opens=_old_number,
         priority=2,
         group="age",

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from .rule import Rule
-from .vocab import NOT_NAMES
+from .vocab import NOT_NAMES, split_words
 
 _CAP = r"(?:[A-ZÀ-Þ][a-zà-ÿ'’]+(?:-[A-ZÀ-Þ]?[a-zà-ÿ'’]+)*|[A-Z]\.|[A-Z]{2,}(?:-[A-Z]+)?)"
 _LOW = r"[a-zà-ÿ][a-zà-ÿ'’\-]+"
@@ -26,7 +26,7 @@ _STRONG = re.compile(
 _CUE = (
     r"(?:\b(?i:patient|pt|client|subject|re|signed|regards|thanks|thank\s+you|sincerely|cheers"
     r"|best\s+wishes|best|love|from|on\s+behalf\s+of|i\s+am|i'?m|this\s+is|it'?s|called|named"
-    r"|(?:the\s+)?(?:child|baby|boy|girl|man|woman|gentleman|lady|resident|deceased)(?=\s*,))"
+    r"|(?:child|baby|boy|girl|man|woman|gentleman|lady|resident|deceased)(?=\s*,))"
     r"|\b(?i:(?:my|our|her|his)\s+(?:husband|wife|partner|son|daughter|mum|mom|mother|father|dad"
     r"|brother|sister|grandson|granddaughter|grandmother|grandfather|grandma|grandpa|nan|gran"
     r"|child|baby|boyfriend|girlfriend|fianc[ée]e?|carer|uncle|aunt|niece|nephew|friend"
@@ -39,7 +39,9 @@ _CUED = re.compile(
 # Titles: Mr, Mrs, Ms, Miss, Mx (case as written: "MS" is multiple sclerosis, "MR" mitral).
 # "Brenda Castillo here", the way a message introduces its writer.
 _HERE = re.compile(rf"(?:^|(?<=[,.!:;]\s)|(?<=^\w{{2}}\s))(?P<name>{_CAP}\s{_CAP})\s+here\b")
-_TITLED = re.compile(rf"\b(?:Mrs|Mr|Ms|Miss|Mx|Master|MRS|MISS)\.?\s(?P<name>{_CAP}(?:\s{_CAP}){{0,2}})")
+_TITLED = re.compile(
+    rf"\b(?:Mrs|Mr|Ms|Miss|Mx|Master|MRS|MISS)\.?\s(?P<name>{_CAP}(?:\s{_CAP}){{0,2}})"
+)
 _CLINICIAN_ROLE = re.compile(
     r",?\s*\(?(?:the\s+)?(?:consultant|surgeon|registrar|frcs|mrcs|orthopaedic|orthopedic"
     r"|vascular|urologist|ent\b|general\s+surgeon|locum)",
@@ -56,27 +58,45 @@ def _plausible(name: str, *, strong: bool) -> bool:
     real = [w for w in words if w.lower() not in NOT_NAMES]
     if not real:
         return False
-    if all(w.isupper() and len(w) > 1 for w in words) and len(words) < 2:
-        return False  # "Re: DNACPR", "Patient: NKDA"
-    return True
+    # a lone word in capitals is an acronym: "Re: DNACPR", "Patient: NKDA"
+    return not (len(words) < 2 and words[0].isupper() and len(words[0]) > 1)
 
 
 def _strong_ok(match: re.Match, text: str) -> bool:
-    if text[match.end() : match.end() + 1] in ("_", "-") or text[match.end() : match.end() + 1].isdigit():
+    if (
+        text[match.end() : match.end() + 1] in ("_", "-")
+        or text[match.end() : match.end() + 1].isdigit()
+    ):
         return False  # "name: user_1" is a label, not a person
     return _plausible(match.group("name"), strong=True)
 
 
 def _cued_ok(match: re.Match, text: str) -> bool:
     name = match.group("name")
-    if match.group("tail"):
+    if match.group("tail") or name.endswith(("'s", "’s")):
         return False  # "This is Addison's disease"
     cue = match.group(0)[: match.start("name") - match.start()].lower()
     words = name.split()
     single_ok = any(
         k in cue
-        for k in ("my ", "our ", "her ", "his ", "regards", "thanks", "thank", "signed", "love",
-                  "sincerely", "cheers", "behalf", "named", "called", "name", "wishes")
+        for k in (
+            "my ",
+            "our ",
+            "her ",
+            "his ",
+            "regards",
+            "thanks",
+            "thank",
+            "signed",
+            "love",
+            "sincerely",
+            "cheers",
+            "behalf",
+            "named",
+            "called",
+            "name",
+            "wishes",
+        )
     )
     if len(words) < 2 and not single_ok:
         return False
@@ -95,20 +115,43 @@ def _two_capitals(view) -> bool:
     return b"A A" in view.shape or b"A. A" in view.shape or b"A, A" in view.shape
 
 
-_TITLE_TOKENS = frozenset("mr mrs ms miss mx master".split())
+_TITLE_TOKENS = frozenset(split_words("mr mrs ms miss mx master"))
 _SIGN_OFF_TOKENS = frozenset(
-    "regards thanks thank signed sincerely cheers best love behalf called named".split()
+    split_words("regards thanks thank signed sincerely cheers best love behalf called named")
 )
 _INTRO_TOKENS = frozenset(
-    "patient pt client subject re from i am im this its child baby boy girl man woman gentleman"
-    " lady resident deceased".split()
+    split_words(
+        "patient pt client subject re from i am im this its child baby boy girl man woman gentleman"
+        " lady resident deceased"
+    )
 )
 _KIN_TOKENS = frozenset(
-    "husband wife partner son daughter mum mom mother father dad brother sister grandson"
-    " granddaughter grandmother grandfather grandma grandpa nan gran child baby boyfriend"
-    " girlfriend fiance fiancee carer uncle aunt niece nephew friend neighbour neighbor".split()
+    split_words(
+        "husband wife partner son daughter mum mom mother father dad brother sister grandson"
+        " granddaughter grandmother grandfather grandma grandpa nan gran child baby boyfriend"
+        " girlfriend fiance fiancee carer uncle aunt niece nephew friend neighbour neighbor"
+    )
 )
-_POSSESSIVE_TOKENS = frozenset("my our her his".split())
+_POSSESSIVE_TOKENS = frozenset(split_words("my our her his"))
+
+
+_STRONG_ANCHORS = (
+    "my",
+    "her",
+    "his",
+    "their",
+    "the",
+    "patient",
+    "pt",
+    "client",
+    "child",
+    "baby",
+    "full",
+    "name",
+)
+_CUED_ANCHORS = tuple(
+    sorted((_SIGN_OFF_TOKENS | _INTRO_TOKENS | _POSSESSIVE_TOKENS | {"on"}) - {"i", "am"})
+) + ("i am", "i'm", "i’m", "it's", "it’s")
 
 
 def _cued_opens(view) -> bool:
@@ -121,9 +164,24 @@ def _cued_opens(view) -> bool:
 
 
 RULES = (
-    Rule("name", _STRONG, tokens=frozenset({"name", "names"}), priority=1, check=_strong_ok),
-    Rule("name", _CUED, opens=_cued_opens, priority=1, check=_cued_ok),
-    Rule("name", _HERE, tokens=frozenset({"here"}), opens=_two_capitals, priority=1,
-         check=_titled_ok),
-    Rule("name", _TITLED, tokens=_TITLE_TOKENS, priority=2, check=_titled_ok),
+    Rule(
+        "name",
+        _STRONG,
+        tokens=frozenset({"name", "names"}),
+        anchors=_STRONG_ANCHORS,
+        priority=1,
+        check=_strong_ok,
+    ),
+    Rule("name", _CUED, opens=_cued_opens, anchors=_CUED_ANCHORS, priority=1, check=_cued_ok),
+    Rule(
+        "name", _HERE, tokens=frozenset({"here"}), opens=_two_capitals, priority=1, check=_titled_ok
+    ),
+    Rule(
+        "name",
+        _TITLED,
+        tokens=_TITLE_TOKENS,
+        anchors=tuple(sorted(_TITLE_TOKENS)),
+        priority=2,
+        check=_titled_ok,
+    ),
 )

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 from .rule import Rule
+from .vocab import split_words
 
 # Something shaped like an identifier: starts with a letter or digit, may hold dashes, slashes,
 # dots and single spaces between groups, holds at least one digit.
@@ -72,9 +73,7 @@ _VEHICLE_CUE = (
     r"(?:licen[cs]e|number|reg(?:istration)?)\s+plate|plate|reg|registration|tag"
     r"|vin|vehicle\s+identification|vehicle"
 )
-_DEVICE_CUE = (
-    r"serial|s/n|sn|udi|imei|imsi|transmitter|device(?:\s+(?:id|serial))|mac\s+address"
-)
+_DEVICE_CUE = r"serial|s/n|sn|udi|imei|imsi|transmitter|device(?:\s+(?:id|serial))|mac\s+address"
 
 _VEHICLE_TOKENS = ("plate", "reg", "tag", "vin", "vehicle")
 
@@ -123,55 +122,120 @@ def _iban(match: re.Match, text: str) -> bool:
     return len(value) >= 15 and int(number) % 97 == 1
 
 
+def _partial_opens(view) -> bool:
+    return not {"last", "xxx", "xx"}.isdisjoint(view.tokens) or b"**" in view.shape
+
+
 def _mac_opens(view) -> bool:
     return view.text.count(":") >= 5 or view.text.count("-") >= 5
 
 
 _TWO_DIGITS = (b"9",)
 _NATIONAL_TOKENS = frozenset(
-    "nhs chi medicare medicaid mbi hicn ihi pps health national ni nino bsn insee ohip".split()
+    split_words("nhs chi medicare medicaid mbi hicn ihi pps health national ni nino bsn insee ohip")
 )
 _MRN_TOKENS = frozenset(
-    "mrn mr med medical hospital hosp unit chart record patient emr ehr k case".split()
+    split_words("mrn mr med medical hospital hosp unit chart record patient emr ehr k case")
 )
 _PLAN_TOKENS = frozenset(
-    "member membership insurance insurer policy subscriber group plan beneficiary bcbs aetna"
-    " cigna kaiser humana bupa axa united unitedhealthcare healthcare anthem".split()
+    split_words(
+        "member membership insurance insurer policy subscriber group plan beneficiary bcbs aetna"
+        " cigna kaiser humana bupa axa united unitedhealthcare healthcare anthem"
+    )
 )
-_ACCOUNT_TOKENS = frozenset("account acct sort guarantor iban card invoice".split())
+_ACCOUNT_TOKENS = frozenset(split_words("account acct sort guarantor iban card invoice"))
 _CASE_TOKENS = frozenset(
-    "case claim encounter visit episode incident ref reference ticket crime coroner coroners"
-    " admission".split()
+    split_words(
+        "case claim encounter visit episode incident ref reference ticket crime coroner coroners"
+        " admission"
+    )
 )
 _LICENCE_TOKENS = frozenset(
-    "licence license driver drivers driving dl cdl passport certificate cert permit state id"
-    .split()
+    split_words(
+        "licence license driver drivers driving dl cdl passport certificate cert permit state id"
+    )
 )
-_DEVICE_TOKENS = frozenset("serial s sn udi imei imsi transmitter device mac".split())
-_VEHICLE_TOKENS = frozenset("plate reg registration tag vin vehicle".split())
+_DEVICE_TOKENS = frozenset(split_words("serial s sn udi imei imsi transmitter device mac"))
+_VEHICLE_TOKENS = frozenset(split_words("plate reg registration tag vin vehicle"))
 
 
-def _cued_rule(kind: str, cues: str, tokens: frozenset[str], priority: int = 3) -> Rule:
+def _cued_rule(
+    kind: str,
+    cues: str,
+    tokens: frozenset[str],
+    priority: int = 3,
+    anchors: tuple[str, ...] = (),
+) -> Rule:
+    # Every cue starts with one of its gate words, so the words anchor the pattern; the few
+    # cues that start otherwise ("s.s.n", "a/c", "our ref") add their own.
+    anchors = anchors or tuple(sorted(tokens | _EXTRA_ANCHORS.get(kind, frozenset())))
     # The cue goes with the number when redacting: "SSN 123-45-6789" -> "[REDACTED]".
-    return Rule(kind, _cued(cues), tokens=tokens, shape=_TWO_DIGITS, check=_id_like,
-                priority=priority)
+    return Rule(
+        kind,
+        _cued(cues),
+        tokens=tokens,
+        anchors=anchors,
+        shape=_TWO_DIGITS,
+        check=_id_like,
+        priority=priority,
+    )
+
+
+_EXTRA_ANCHORS = {
+    "national_id": frozenset({"s.s", "our", "your"}),
+    "case_number": frozenset({"our", "your", "referral"}),
+    "account_number": frozenset({"a/c"}),
+    "vehicle_id": frozenset({"licence", "license", "number"}),
+}
 
 
 RULES = (
-    Rule("national_id", _SSN, shape=(b"999-99-9999", b"999 99 9999", b"999.99.9999",
-                                     b"999 - 99 - 9999"), priority=1),
-    Rule("national_id", _SSN_PARTIAL, words=("xx", "**", "last"), shape=(b"9999",), priority=3),
+    Rule(
+        "national_id",
+        _SSN,
+        shape=(b"999-99-9999", b"999 99 9999", b"999.99.9999", b"999 - 99 - 9999"),
+        priority=1,
+    ),
+    Rule("national_id", _SSN_PARTIAL, opens=_partial_opens, shape=(b"9999",), priority=3),
     Rule("national_id", _MBI, shape=(b"AA99",), priority=1),
     Rule("national_id", _NINO, shape=(b"AA 99 99 99", b"AA999999"), priority=1),
-    Rule("account_number", _CARD, shape=(b"9999 9999 9999", b"9999-9999-9999", b"9999999999999"),
-         check=_luhn, priority=1),
+    Rule(
+        "account_number",
+        _CARD,
+        shape=(b"9999 9999 9999", b"9999-9999-9999", b"9999999999999"),
+        check=_luhn,
+        priority=1,
+    ),
     Rule("account_number", _IBAN, shape=(b"AA99",), check=_iban, priority=1),
     Rule("device_id", _MAC, opens=_mac_opens, priority=1),
     Rule("device_id", _GS1, words=("(01)",), priority=2),
     Rule("vehicle_id", _VIN, shape=(b"A9999", b"9999A"), priority=1),
-    _cued_rule("national_id", _SSN_CUE, frozenset("ssn ss s soc social".split())),
+    _cued_rule("national_id", _SSN_CUE, frozenset(split_words("ssn ss s soc social"))),
     _cued_rule("national_id", _NATIONAL_CUE, _NATIONAL_TOKENS),
-    _cued_rule("medical_record_number", _MRN_CUE, _MRN_TOKENS),
+    _cued_rule(
+        "medical_record_number",
+        _MRN_CUE,
+        _MRN_TOKENS,
+        # "patient" and "case" are everywhere in clinical text; only these phrasings are cues
+        anchors=(
+            "mrn",
+            "mr",
+            "med",
+            "medical",
+            "hospital",
+            "hosp",
+            "unit no",
+            "chart",
+            "record",
+            "patient id",
+            "patient number",
+            "patient no",
+            "emr",
+            "ehr",
+            "k number",
+            "case note",
+        ),
+    ),
     _cued_rule("health_plan_number", _PLAN_CUE, _PLAN_TOKENS),
     _cued_rule("account_number", _ACCOUNT_CUE, _ACCOUNT_TOKENS),
     _cued_rule("case_number", _CASE_CUE, _CASE_TOKENS),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from .rule import Rule, before
-from .vocab import STREET_ABBREVIATIONS, STREET_PREFIXES, STREET_WORDS, UNITS
+from .vocab import STREET_ABBREVIATIONS, STREET_PREFIXES, STREET_WORDS, UNITS, split_words
 
 _WORD = r"[^\W\d_][\w'’.\-]*"
 _NUMBER = r"\d{1,5}[A-Za-z]?"
@@ -17,7 +17,9 @@ _NUMBERED = re.compile(
     rf"(?P<suffix>{_SUFFIX})(?![\w])"
 )
 # 7 rue de la Paix, 99 rue Saint-Honoré, Calle Mayor 5
-_PREFIXED = re.compile(rf"(?i:(?<!\w)\d{{1,5}}[a-z]?,?\s+(?:{STREET_PREFIXES})\s+{_WORD}(?:\s+{_WORD}){{0,3}})")
+_PREFIXED = re.compile(
+    rf"(?i:(?<!\w)\d{{1,5}}[a-z]?,?\s+(?:{STREET_PREFIXES})\s+{_WORD}(?:\s+{_WORD}){{0,3}})"
+)
 _PO_BOX = re.compile(r"(?i:\bp\.?\s?o\.?\s+box\s+\d+)")
 # A street named after a cue, with or without a number: "lives on Maple Avenue",
 # "resides on baker street", "lives at the Old Rectory, Church Lane"
@@ -37,9 +39,9 @@ def _numbered_ok(match: re.Match, text: str) -> bool:
     if suffix.isupper() and len(suffix) <= 3:
         return False
     # "Dr" after a number is a doctor ("at 4 Dr Smith"), unless it ends the phrase.
-    if suffix.lower().rstrip(".") == "dr" and re.match(r"\.?\s+[A-Z]", text[match.end() :]):
-        return False
-    return True
+    return not (
+        suffix.lower().rstrip(".") == "dr" and re.match(r"\.?\s+[A-Z]", text[match.end() :])
+    )
 
 
 def _cued_ok(match: re.Match, text: str) -> bool:
@@ -54,7 +56,9 @@ def _cued_ok(match: re.Match, text: str) -> bool:
 _UK = re.compile(
     r"(?i)(?<![\w/\-])(?:[A-PR-UWYZ][A-HK-Y]?\d[A-HJKPSTUW\d]?)\s?\d[ABD-HJLNP-UW-Z]{2}(?![\w/\-])"
 )
-_CANADA = re.compile(r"(?<![\w])[A-CEGHJ-NPR-TVXY]\d[A-CEGHJ-NPR-TV-Z]\s?\d[A-CEGHJ-NPR-TV-Z]\d(?!\w)")
+_CANADA = re.compile(
+    r"(?<![\w])[A-CEGHJ-NPR-TVXY]\d[A-CEGHJ-NPR-TV-Z]\s?\d[A-CEGHJ-NPR-TV-Z]\d(?!\w)"
+)
 _STATES = (
     "AL|AK|AZ|AR|CA|CO|CT|DE|DC|FL|GA|HI|ID|IL|IN|IA|KS|KY|LA|ME|MD|MA|MI|MN|MS|MO|MT|NE|NV|NH|NJ|"
     "NM|NY|NC|ND|OH|OK|OR|PA|RI|SC|SD|TN|TX|UT|VT|VA|WA|WV|WI|WY|ON|QC|BC|AB"
@@ -67,7 +71,9 @@ _ZIP = re.compile(
 )
 # "Paris 75008", "Boston 02115": a place name then five digits, ending the phrase.
 _CITY_ZIP = re.compile(r"\b[A-Z][a-z]{2,}\s(?P<zip>\d{5})(?=\s*(?:$|[,.;)]|\s[A-Z]))")
-_NOT_CITY = frozenset("batch lot code page cpt pmid room bed ward study trial step lead".split())
+_NOT_CITY = frozenset(
+    split_words("batch lot code page cpt pmid room bed ward study trial step lead")
+)
 
 
 def _uk_ok(match: re.Match, text: str) -> bool:
@@ -79,7 +85,10 @@ def _uk_ok(match: re.Match, text: str) -> bool:
     if value != value.upper() and value != value.lower():
         return False
     if value == value.lower():
-        return re.search(r"post\s*code|postal|address|zip|\bin\b|\bat\b", before(text, match, 30)) is not None
+        return (
+            re.search(r"post\s*code|postal|address|zip|\bin\b|\bat\b", before(text, match, 30))
+            is not None
+        )
     return True
 
 
@@ -90,12 +99,14 @@ def _city_ok(match: re.Match, text: str) -> bool:
 
 _SUFFIX_TOKENS = frozenset(STREET_WORDS.split("|") + STREET_ABBREVIATIONS.split("|"))
 _RESIDENCE_TOKENS = frozenset(
-    "live lives living reside resides residing resident residence moved address home house flat"
-    " were im".split()
+    split_words(
+        "live lives living reside resides residing resident residence moved address home house flat"
+        " were im"
+    )
 )
-_PREFIX_TOKENS = frozenset("rue calle via avenida rua boulevard chemin strada platz".split())
-_POSTCODE_TOKENS = frozenset("postcode post postal zip zipcode address".split())
-_ZIP_TOKENS = frozenset("zip zipcode postal post postcode live lives from".split())
+_PREFIX_TOKENS = frozenset(split_words("rue calle via avenida rua boulevard chemin strada platz"))
+_POSTCODE_TOKENS = frozenset(split_words("postcode post postal zip zipcode address"))
+_ZIP_TOKENS = frozenset(split_words("zip zipcode postal post postcode live lives from"))
 
 
 def _cued_opens(view) -> bool:
@@ -117,13 +128,38 @@ def _zip_opens(view) -> bool:
 
 
 RULES = (
-    Rule("street_address", _NUMBERED, tokens=_SUFFIX_TOKENS, shape=(b"9 ", b"9A ", b"9, "),
-         priority=1, check=_numbered_ok),
-    Rule("street_address", _PREFIXED, tokens=_PREFIX_TOKENS, shape=(b"9 ", b"9A ", b"9, "),
-         priority=1),
-    Rule("street_address", _PO_BOX, tokens=frozenset({"box"}), priority=2),
-    Rule("street_address", _CUED, tokens=_SUFFIX_TOKENS, opens=_cued_opens, priority=1,
-         check=_cued_ok, group="street"),
+    Rule(
+        "street_address",
+        _NUMBERED,
+        tokens=_SUFFIX_TOKENS,
+        shape=(b"9 ", b"9A ", b"9, "),
+        priority=1,
+        check=_numbered_ok,
+    ),
+    Rule(
+        "street_address",
+        _PREFIXED,
+        tokens=_PREFIX_TOKENS,
+        shape=(b"9 ", b"9A ", b"9, "),
+        priority=1,
+    ),
+    Rule(
+        "street_address",
+        _PO_BOX,
+        tokens=frozenset({"box"}),
+        anchors=("po", "p.o", "p o"),
+        priority=2,
+    ),
+    Rule(
+        "street_address",
+        _CUED,
+        tokens=_SUFFIX_TOKENS,
+        opens=_cued_opens,
+        anchors=tuple(sorted(_RESIDENCE_TOKENS)) + ("we're", "we’re", "i'm", "i’m"),
+        priority=1,
+        check=_cued_ok,
+        group="street",
+    ),
     Rule("postal_code", _UK, opens=_uk_opens, priority=1, check=_uk_ok),
     Rule("postal_code", _CANADA, shape=(b"A9A 9A9", b"A9A9A9"), priority=1),
     Rule("postal_code", _ZIP, opens=_zip_opens, shape=(b"99999",), priority=2, group="zip"),

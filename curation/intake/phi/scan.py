@@ -2,16 +2,29 @@
 
 from __future__ import annotations
 
-from . import contact, dates, names, numbers, places
+from .contact import RULES as CONTACT_RULES
+from .dates import RULES as DATE_RULES
+from .names import RULES as NAME_RULES
+from .numbers import RULES as NUMBER_RULES
+from .places import RULES as PLACE_RULES
 from .rule import Hit, Rule, View
 
 RULES: tuple[Rule, ...] = (
-    *contact.RULES,
-    *numbers.RULES,
-    *dates.RULES,
-    *places.RULES,
-    *names.RULES,
+    *CONTACT_RULES,
+    *NUMBER_RULES,
+    *DATE_RULES,
+    *PLACE_RULES,
+    *NAME_RULES,
 )
+
+# Which rules a word opens: a text's words pick the rules whose word gate it passes in one
+# set intersection, instead of every rule testing its words against every text.
+_BY_TOKEN: dict[str, list[int]] = {}
+for _index, _rule in enumerate(RULES):
+    for _token in _rule.tokens:
+        _BY_TOKEN.setdefault(_token, []).append(_index)
+_GATE_WORDS = frozenset(_BY_TOKEN)
+_WITHOUT_TOKENS = tuple(i for i, rule in enumerate(RULES) if not rule.tokens)
 
 
 def identifier_spans(text: str) -> list[Hit]:
@@ -23,10 +36,14 @@ def identifier_spans(text: str) -> list[Hit]:
     if not text or not isinstance(text, str):
         return []
     view = View.of(text)
+    chosen = set(_WITHOUT_TOKENS)
+    for token in view.tokens & _GATE_WORDS:
+        chosen.update(_BY_TOKEN[token])
     candidates: list[Hit] = []
-    for rule in RULES:
-        if rule.gate(view):
-            candidates.extend(rule.hits(text))
+    for index in sorted(chosen):
+        rule = RULES[index]
+        if rule.gate(view, tokens_checked=True):
+            candidates.extend(rule.hits(view))
     if len(candidates) < 2:
         return candidates
     candidates.sort(key=lambda h: (-h.priority, -(h.end - h.start), h.start))

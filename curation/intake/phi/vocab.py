@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+
+def split_words(text: str) -> list[str]:
+    """The words of a literal, so long word lists read as prose."""
+    return text.split()
+
+
 # Month names and abbreviations; "May" only capitalised, so "may be" is not a month.
 MONTH = (
     r"(?:(?i:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|june?|july?|aug(?:ust)?"
@@ -37,15 +43,19 @@ STREET_PREFIXES = r"rue|avenue\s+de|calle|via|avenida|rua|boulevard|chemin|strad
 
 # Words that can sit between a number and a street suffix without it being an address.
 UNITS = frozenset(
-    "mm cm m km mg g kg mcg ug ml l dl mmol mol mmhg h hr hrs hour hours min mins minute minutes "
-    "sec s day days week weeks wk wks month months year years yr yrs am pm units unit iu x of "
-    "the a an and or to in on at for with per by from times fr ga gauge bpm degree degrees "
-    "percent lead leads beds bed patients doses tablets puffs drops".split()
+    split_words(
+        "mm cm m km mg g kg mcg ug ml l dl mmol mol mmhg h hr hrs hour hours min mins minute "
+        "minutes "
+        "sec s day days week weeks wk wks month months year years yr yrs am pm units unit iu x of "
+        "the a an and or to in on at for with per by from times fr ga gauge bpm degree degrees "
+        "percent lead leads beds bed patients doses tablets puffs drops"
+    )
 )
 
 # Capitalised words that follow a name cue but are not names.
 NOT_NAMES = frozenset(
-    """
+    split_words(
+        """
     a an the and or but not no yes i im me my we our you your he she it they this that these
     his her their its is am are was were be been being has have had do does did will would
     can could should may might must shall here there what which who whom when where why how
@@ -64,7 +74,8 @@ NOT_NAMES = frozenset(
     amoxicillin metformin insulin aspirin warfarin
     user assistant system bot tool model human ai agent clinician physician unknown anonymous
     redacted none null
-    """.split()
+    """
+    )
 )
 
 # Hosts of reference sources: links to them are citations, not a person's web address.

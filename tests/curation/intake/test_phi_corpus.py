@@ -62,7 +62,11 @@ def corpus_table() -> str:
     lines += [f"| {k} | {n} | {a} | {_pct(a, n)} |" for k, (a, n) in recall.items()]
     caught = sum(a for a, _ in recall.values())
     lines.append(f"| **all** | {len(IDENTIFIERS)} | {caught} | {_pct(caught, len(IDENTIFIERS))} |")
-    lines += ["", "| clean text category | texts | flagged | false positives |", "|---|---:|---:|---:|"]
+    lines += [
+        "",
+        "| clean text category | texts | flagged | false positives |",
+        "|---|---:|---:|---:|",
+    ]
     lines += [f"| {k} | {n} | {a} | {_pct(a, n)} |" for k, (a, n) in fps.items()]
     flagged = sum(a for a, _ in fps.values())
     lines.append(f"| **all** | {len(CLEAN)} | {flagged} | {_pct(flagged, len(CLEAN))} |")

@@ -46,7 +46,11 @@ def test_a_participant_label_in_the_name_key_is_not_a_name():
 def test_other_message_keys_and_nested_values_are_screened():
     messages = [
         CLEAN_MESSAGE,
-        {"role": "assistant", "content": "ok", "tool_calls": [{"args": {"phone": "020 7946 0958"}}]},
+        {
+            "role": "assistant",
+            "content": "ok",
+            "tool_calls": [{"args": {"phone": "020 7946 0958"}}],
+        },
     ]
     assert _findings(messages=messages) == [
         {"kind": "phone", "field": "messages[1].tool_calls[0].args.phone"}

@@ -18,7 +18,9 @@ from tests.factories import SampleFactory
 
 pytestmark = pytest.mark.django_db
 
-CLINICAL = "Per Dr. Hamilton's criteria and a Wells score of 6, start apixaban 5 mg BD (NICE NG158)."
+CLINICAL = (
+    "Per Dr. Hamilton's criteria and a Wells score of 6, start apixaban 5 mg BD (NICE NG158)."
+)
 WITH_PHONE = "Wells score 6; I called the patient's son on 020 7946 0958 about it."
 _AT = WITH_PHONE.index("020")
 SPAN = f"characters {_AT}-{_AT + len('020 7946 0958')}"
@@ -43,9 +45,7 @@ def lease(cardiologist, project):
     return assignment_next(user=cardiologist.user, project=project)
 
 
-def test_submit_refuses_a_rationale_with_a_phone_number_naming_field_and_span(
-    cardiologist, lease
-):
+def test_submit_refuses_a_rationale_with_a_phone_number_naming_field_and_span(cardiologist, lease):
     response = client_for(cardiologist).post(
         f"/api/assignments/{lease.pk}/submit/",
         {"grades": grades(), "verdict": "reject", "rationale": WITH_PHONE},
@@ -72,7 +72,10 @@ def test_submit_refuses_a_correction_with_a_name_and_accepts_clinical_text(cardi
 
 def test_amend_refuses_an_identifier_and_keeps_the_review_as_it_was(cardiologist, lease):
     review = review_submit(
-        assignment=lease, user=cardiologist.user, grades=grades(), verdict="reject",
+        assignment=lease,
+        user=cardiologist.user,
+        grades=grades(),
+        verdict="reject",
         rationale=CLINICAL,
     )
     response = client_for(cardiologist).patch(
