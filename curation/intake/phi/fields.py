@@ -16,7 +16,6 @@ from .scan import identifier_spans
 # Fields are joined for one scan; NUL never occurs in stored text (import refuses it), and no
 # rule matches across a newline followed by NUL, so a finding never spans two fields.
 _JOIN = "\n\x00\n"
-_MAX_DEPTH = 64  # metadata deeper than this is refused at import; do not recurse forever
 
 # Per kind of field, kinds that are expected there and say nothing about a person: an image
 # is fetched from a host (its URL is the point), and dataset ids are often "case-0042".
@@ -50,19 +49,23 @@ def _label(key: object) -> str:
     return str(key).replace("_", " ").replace("-", " ")
 
 
-def _walk(value: object, path: str, key: object, depth: int) -> Iterator[tuple[str, str]]:
-    """(path, text) for each scalar of a nested value; a key is read together with its value."""
-    if depth > _MAX_DEPTH:
-        return
-    if isinstance(value, Mapping):
-        for k, v in value.items():
-            yield from _walk(v, f"{path}.{k}", k, depth + 1)
-    elif isinstance(value, list | tuple):
-        for index, item in enumerate(value):
-            yield from _walk(item, f"{path}[{index}]", key, depth + 1)
-    elif isinstance(value, str | int | float) and not isinstance(value, bool):
-        text = str(value)
-        yield path, f"{_label(key)}: {text}" if key is not None else text
+def _walk(value: object, path: str, key: object) -> Iterator[tuple[str, str]]:
+    """(path, text) for each scalar of a nested value; a key is read together with its value.
+
+    Iterative, so no nesting depth escapes the screen or overflows the stack.
+    """
+    stack = [(value, path, key)]
+    while stack:
+        value, path, key = stack.pop()
+        if isinstance(value, Mapping):
+            items = [(v, f"{path}.{k}", k) for k, v in value.items()]
+            stack.extend(reversed(items))
+        elif isinstance(value, list | tuple):
+            items = [(item, f"{path}[{index}]", key) for index, item in enumerate(value)]
+            stack.extend(reversed(items))
+        elif isinstance(value, str | int | float) and not isinstance(value, bool):
+            text = str(value)
+            yield path, f"{_label(key)}: {text}" if key is not None else text
 
 
 def _image_text(url: str) -> str:
@@ -99,13 +102,13 @@ def sample_texts(
             if key == "content" and isinstance(value, str):
                 yield where, value
             else:
-                yield from _walk(value, where, key, 1)
+                yield from _walk(value, where, key)
     if reasoning:
         yield "reasoning", reasoning
     if answer:
         yield "answer", answer
     if metadata:
-        yield from _walk(metadata, "metadata", None, 0)
+        yield from _walk(metadata, "metadata", None)
     for index, url in enumerate(images or ()):
         if isinstance(url, str) and url:
             yield f"images[{index}]", _image_text(url)

@@ -182,8 +182,8 @@ def _cued_rule(
 
 
 _EXTRA_ANCHORS = {
-    "national_id": frozenset({"s.s", "our", "your"}),
-    "case_number": frozenset({"our", "your", "referral"}),
+    "national_id": frozenset({"s.s"}),
+    "case_number": frozenset({"our ref", "your ref", "referral ref"}),
     "account_number": frozenset({"a/c"}),
     "vehicle_id": frozenset({"licence", "license", "number"}),
 }

@@ -32,17 +32,17 @@ KIND_LABELS = {
 }
 
 
-def _flatten(value: object, field: str, depth: int = 0) -> Iterator[tuple[str, str]]:
-    if depth > 32:
-        return
-    if isinstance(value, str):
-        yield field, value
-    elif isinstance(value, Mapping):
-        for key, item in value.items():
-            yield from _flatten(item, f"{field}.{key}", depth + 1)
-    elif isinstance(value, list | tuple):
-        for index, item in enumerate(value):
-            yield from _flatten(item, f"{field}[{index}]", depth + 1)
+def _flatten(value: object, field: str) -> Iterator[tuple[str, str]]:
+    """(path, text) for each string in a nested value, iteratively (no depth limit)."""
+    stack = [(value, field)]
+    while stack:
+        value, field = stack.pop()
+        if isinstance(value, str):
+            yield field, value
+        elif isinstance(value, Mapping):
+            stack.extend(reversed([(v, f"{field}.{k}") for k, v in value.items()]))
+        elif isinstance(value, list | tuple):
+            stack.extend(reversed([(v, f"{field}[{i}]") for i, v in enumerate(value)]))
 
 
 def physician_text_check(fields: Mapping[str, object]) -> None:

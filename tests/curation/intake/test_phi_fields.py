@@ -156,3 +156,12 @@ def test_redaction_of_the_text_leaves_a_sample_quarantined_for_its_metadata(proj
     assert redacted.quarantine_reasons == [
         {"kind": "medical_record_number", "field": "metadata.patient.mrn"}
     ]
+
+
+def test_no_nesting_depth_hides_an_identifier_from_the_screen():
+    deep: dict = {"phone": "020 7946 0958"}
+    for _ in range(2000):
+        deep = {"next": deep}
+    [finding] = _findings(metadata={"chain": deep})
+    assert finding["kind"] == "phone"
+    assert finding["field"].startswith("metadata.chain.next.next.")
