@@ -98,6 +98,11 @@ _AGE = re.compile(
     r"|[MF](?![\w])"  # 91M, 99F (not 99 F: a temperature)
     r")"
 )
+# What a number after "she is" measures when it is not her age.
+_NOT_AGE_UNITS = (
+    r"%|/|(?i:mg|kg|g\b|ml|l\b|mmol|bpm|mmhg|units?|cm|mm|kpa|mcg|lbs?\b|pounds|percent|points?"
+    r"|beats|breaths|days?|weeks?|wks?|months?|hours?|hrs?|h\b|min|minutes|seconds)"
+)
 _AGE_CUED = re.compile(
     r"(?i:\b(?:aged?|age\s*:|i'?m|i\s+am|(?:he|she|they)\s+(?:is|was)|(?:he|she)'s|turns?|turned"
     r"|is\s+now|will\s+be"
@@ -106,7 +111,7 @@ _AGE_CUED = re.compile(
     r"|(?:father|mother|mum|mom|dad|grand(?:mother|father|ma|pa|mum|dad)|nan|gran|wife|husband"
     r"|aunt|uncle)\s+(?:is|was|'s|turned|turns))"
     r"\s*(?:is\s+)?)"
-    rf"(?P<age>{_OLD}|{_SPELLED})(?![\d.,]\d|\s*(?:%|mg|kg|ml|mmol|bpm|mmhg|units|cm|mm|kpa|/))"
+    rf"(?P<age>{_OLD}|{_SPELLED})(?![\d.,]\d|\s*(?:{_NOT_AGE_UNITS}))"
 )
 
 
