@@ -24,8 +24,9 @@ _STRONG = re.compile(
 )
 # Cues that need a capitalised name.
 _CUE = (
-    r"(?:\b(?i:patient|pt|client|subject|re|signed|regards|thanks|thank\s+you|sincerely|cheers"
-    r"|best\s+wishes|best|love|from|on\s+behalf\s+of|i\s+am|i'?m|this\s+is|it'?s|called|named"
+    r"(?:\b(?i:patient|pt|client|(?:subject|re|from)(?=\s*:)|signed|regards|thanks|thank\s+you"
+    r"|sincerely|cheers"
+    r"|best\s+wishes|best|love|on\s+behalf\s+of|i\s+am|i'?m|this\s+is|it'?s|called|named"
     r"|(?:child|baby|boy|girl|man|woman|gentleman|lady|resident|deceased)(?=\s*,))"
     r"|\b(?i:(?:my|our|her|his)\s+(?:husband|wife|partner|son|daughter|mum|mom|mother|father|dad"
     r"|brother|sister|grandson|granddaughter|grandmother|grandfather|grandma|grandpa|nan|gran"
@@ -71,33 +72,23 @@ def _strong_ok(match: re.Match, text: str) -> bool:
     return _plausible(match.group("name"), strong=True)
 
 
+_SINGLE_NAME_CUES = frozenset(
+    split_words(
+        "my our her his regards thanks thank signed love sincerely cheers behalf named called"
+        " name wishes"
+    )
+)
+
+
 def _cued_ok(match: re.Match, text: str) -> bool:
     name = match.group("name")
     if match.group("tail") or name.endswith(("'s", "’s")):
         return False  # "This is Addison's disease"
     cue = match.group(0)[: match.start("name") - match.start()].lower()
     words = name.split()
-    single_ok = any(
-        k in cue
-        for k in (
-            "my ",
-            "our ",
-            "her ",
-            "his ",
-            "regards",
-            "thanks",
-            "thank",
-            "signed",
-            "love",
-            "sincerely",
-            "cheers",
-            "behalf",
-            "named",
-            "called",
-            "name",
-            "wishes",
-        )
-    )
+    # One word is a name after a sign-off or a relative ("Regards, Rosalind", "my son Jayden");
+    # after "this is" or "patient" it takes two ("This is Stevens-Johnson syndrome").
+    single_ok = not _SINGLE_NAME_CUES.isdisjoint(re.findall(r"[a-z]+", cue))
     if len(words) < 2 and not single_ok:
         return False
     # "Patient: Alert, Oriented" and headings are rare with two capitalised words

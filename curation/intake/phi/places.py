@@ -5,7 +5,14 @@ from __future__ import annotations
 import re
 
 from .rule import Rule, before
-from .vocab import STREET_ABBREVIATIONS, STREET_PREFIXES, STREET_WORDS, UNITS, split_words
+from .vocab import (
+    AMBIGUOUS_STREET_WORDS,
+    STREET_ABBREVIATIONS,
+    STREET_PREFIXES,
+    STREET_WORDS,
+    UNITS,
+    split_words,
+)
 
 _WORD = r"[^\W\d_][\w'’.\-]*"
 _NUMBER = r"\d{1,5}[A-Za-z]?"
@@ -34,6 +41,10 @@ def _numbered_ok(match: re.Match, text: str) -> bool:
     words = match.group("words").split()
     suffix = match.group("suffix")
     if any(w.lower().strip(".,") in UNITS for w in words):
+        return False
+    if suffix.lower() in AMBIGUOUS_STREET_WORDS and not all(
+        w[:1].isupper() or w[:1].isdigit() for w in [*words, suffix]
+    ):
         return False
     # Short suffixes in capitals are abbreviations of something else: "1 mm ST depression".
     if suffix.isupper() and len(suffix) <= 3:

@@ -38,6 +38,12 @@ STREET_WORDS = (
     "close|way|parkway|highway|circle|grove|mews|row|walk|loop|hill|green|view|rise|"
     "wharf|quay|parade|esplanade|alley|trail|plaza"
 )
+# Suffixes that are everyday words too ("15, creatinine rise", "2 close contacts"): a street
+# only when written as a name, in capitals.
+AMBIGUOUS_STREET_WORDS = frozenset(
+    split_words("close way place court circle square grove mews row walk loop hill green view rise")
+    + split_words("trail plaza parade quay")
+)
 STREET_ABBREVIATIONS = "st|rd|ave|av|ln|dr|blvd|ct|pl|sq|hwy|pkwy|cir|terr|cres|gdns"
 STREET_PREFIXES = r"rue|avenue\s+de|calle|via|avenida|rua|boulevard|chemin|strada|platz"
 
