@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import io
 import json
+from pathlib import Path
 
 import pytest
 
 from curation.intake.phi import identifiers_in, sample_findings
 from curation.models import Sample
 from curation.sensitive import redact_text
-from curation.services.samples import sample_redact, samples_import
+from curation.services.samples import NATIVE_FIELDS, sample_redact, samples_import
 
 CLEAN_MESSAGE = {"role": "user", "content": "Chest pain for 2 hours, BP 150/95."}
 
@@ -165,3 +166,28 @@ def test_no_nesting_depth_hides_an_identifier_from_the_screen():
     [finding] = _findings(metadata={"chain": deep})
     assert finding["kind"] == "phone"
     assert finding["field"].startswith("metadata.chain.next.next.")
+
+
+def test_the_demo_samples_are_flagged_exactly_where_identifiers_were_planted():
+    """164 realistic samples across 12 specialties, prose dense with doses, eponyms and scores,
+    and metadata describing each planted clinical error in the same kind of prose."""
+    demo = Path(__file__).resolve().parents[3] / "demo" / "samples.jsonl"
+    flagged, planted = set(), set()
+    with open(demo, encoding="utf-8") as f:
+        for line in f:
+            record = json.loads(line)
+            extras = {k: v for k, v in record.items() if k not in NATIVE_FIELDS}
+            findings = sample_findings(
+                messages=record["messages"],
+                reasoning=record.get("reasoning", ""),
+                answer=record["answer"],
+                metadata={**extras, **record.get("metadata", {})},
+                external_id=record["id"],
+                images=record.get("images", []),
+            )
+            if findings:
+                flagged.add(record["id"])
+            if "identifier" in str(record.get("metadata", {}).get("planted_issue")):
+                planted.add(record["id"])
+    assert planted == {"demo-endo-011", "demo-psych-010", "demo-fm-005"}
+    assert flagged == planted
