@@ -35,8 +35,8 @@ def _date_kind(match: re.Match, text: str) -> str:
 
 
 def _gap_ok(match: re.Match, text: str) -> bool:
-    # "admitted for 3 days on 2 wards" has no date; the date pattern takes care of that.
-    # A second clause ("born in 1961, and on 3 May") is cut by the gap's character class.
+    # The gap stays in the clause (no full stop, semicolon or line break); a date after a link
+    # in it belongs to the link ("seen at https://.../2024/03/14").
     return "http" not in match.group("gap")
 
 

@@ -37,9 +37,9 @@ _CUED = re.compile(
     rf"{_CUE}(?P<sep>\s*[:,\-]?\s*)"
     rf"(?P<name>{_CAP}(?:\s{_CAP}){{0,3}})(?P<tail>'s)?"
 )
-# Titles: Mr, Mrs, Ms, Miss, Mx (case as written: "MS" is multiple sclerosis, "MR" mitral).
 # "Brenda Castillo here", the way a message introduces its writer.
 _HERE = re.compile(rf"(?:^|(?<=[,.!:;]\s)|(?<=^\w{{2}}\s))(?P<name>{_CAP}\s{_CAP})\s+here\b")
+# Titles: Mr, Mrs, Ms, Miss, Mx (case as written: "MS" is multiple sclerosis, "MR" mitral).
 _TITLED = re.compile(
     rf"\b(?:Mrs|Mr|Ms|Miss|Mx|Master|MRS|MISS)\.?\s(?P<name>{_CAP}(?:\s{_CAP}){{0,2}})"
 )
@@ -50,7 +50,7 @@ _CLINICIAN_ROLE = re.compile(
 )
 
 
-def _plausible(name: str, *, strong: bool) -> bool:
+def _plausible(name: str) -> bool:
     words = [w.strip(".,'’") for w in re.split(r"[\s,]+", name) if w.strip(".,'’")]
     if not words:
         return False
@@ -69,7 +69,7 @@ def _strong_ok(match: re.Match, text: str) -> bool:
         or text[match.end() : match.end() + 1].isdigit()
     ):
         return False  # "name: user_1" is a label, not a person
-    return _plausible(match.group("name"), strong=True)
+    return _plausible(match.group("name"))
 
 
 _SINGLE_NAME_CUES = frozenset(
@@ -93,13 +93,13 @@ def _cued_ok(match: re.Match, text: str) -> bool:
         return False
     # "Patient: Alert, Oriented" and headings are rare with two capitalised words
     # that are not ordinary words.
-    return _plausible(name, strong=False)
+    return _plausible(name)
 
 
 def _titled_ok(match: re.Match, text: str) -> bool:
     if _CLINICIAN_ROLE.match(text, match.end()):
         return False
-    return _plausible(match.group("name"), strong=False)
+    return _plausible(match.group("name"))
 
 
 def _two_capitals(view) -> bool:
