@@ -7,6 +7,7 @@ from django.db import transaction
 from core.audit import audit_record
 from core.errors import Conflict, DomainError, Forbidden, NotFound
 from curation.access import adjudication_refusal, led_projects
+from curation.intake.phi import physician_text_check
 from curation.models import Adjudication, Criterion, Sample
 from curation.reviewing.lifecycle import sample_adjudicated
 from curation.rubrics.validation import review_validate
@@ -28,6 +29,7 @@ def adjudication_record(
     404 as for a missing sample), and never one who reviewed the sample (403); the grades pass
     the one rubric validator; audited.
     """
+    physician_text_check({"final_answer": final_answer, "note": note})
     sample = (
         Sample.objects.select_for_update()
         .select_related("project")

@@ -1,2 +1,2 @@
-"""Sample intake: import formats, validation, the writer, sensitive-data screening, review import
-and the import API."""
+"""Sample intake: import formats, validation, the writer, screening for patient identifiers,
+review import and the import API."""

@@ -163,7 +163,14 @@ def sample_redact(*, sample: Sample, actor, replacements: dict[str, str] | None 
             f"replacement #{missing[0] + 1} was not found in the sample's text",
             field=f"replacements[{missing[0]}]",
         )
-    findings = sample_findings(messages=messages, reasoning=reasoning, answer=answer)
+    findings = sample_findings(
+        messages=messages,
+        reasoning=reasoning,
+        answer=answer,
+        metadata=sample.metadata,
+        external_id=sample.external_id,
+        images=sample.images,
+    )
     before = {
         "content_hash": sample.content_hash,
         "quarantined": sample.quarantined,

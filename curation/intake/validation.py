@@ -150,7 +150,14 @@ class _Validator:
         content_hash = hashlib.sha256(content).hexdigest()
         if external_id is None:
             external_id = f"sha256-{content_hash[:20]}"
-        findings = sample_findings(messages=messages, reasoning=reasoning, answer=answer)
+        findings = sample_findings(
+            messages=messages,
+            reasoning=reasoning,
+            answer=answer,
+            metadata=metadata,
+            external_id=data.get("id"),
+            images=images,
+        )
         return {
             "external_id": external_id,
             "messages": messages,

@@ -21,6 +21,7 @@ from core.audit import audit_record
 from core.errors import Conflict, DomainError, NotFound
 from core.hotsql import columns, fetchone_hot, linked, with_prefetched
 from curation.access import amend_refusal
+from curation.intake.phi import physician_text_check
 from curation.models import (
     Assignment,
     Criterion,
@@ -217,6 +218,7 @@ def review_submit(
 ) -> Submitted:
     """Submit the review of the caller's assignment `assignment_id` (NotFound if it is not
     theirs); a retry with the same client key, or with the same content, is a no-op."""
+    physician_text_check({"corrected_answer": corrected_answer, "rationale": rationale})
     client_key = (client_key or "").strip()[:100]
     # The lock makes a concurrent retry wait for the first submit, then find its review.
     locked = _lock_lease(pk=assignment_id, user=user)
@@ -335,6 +337,7 @@ def review_amend(
     flags=None,
 ) -> Review:
     """Change one's own review while its sample is open; each change is a new revision."""
+    physician_text_check({"corrected_answer": corrected_answer, "rationale": rationale})
     locked = (
         Review.objects.select_for_update(of=("self",))
         .select_related("sample__project__rubric")
@@ -461,6 +464,7 @@ def review_record(
 @transaction.atomic
 def review_draft_save(*, assignment: Assignment, user, payload: dict) -> ReviewDraft:
     """Upsert the autosaved form state of a live lease (only the latest is kept)."""
+    physician_text_check({"payload": payload})
     if not isinstance(payload, dict):
         raise DomainError("must be an object", field="payload")
     locked = (
