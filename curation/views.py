@@ -6,8 +6,6 @@ each write through one service, and a DomainError goes back onto the page next t
 
 from __future__ import annotations
 
-import json
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -16,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core import jsonsafe
 from core.errors import DomainError, NotFound
 
 from .forms import ReviewForm, SkipForm, draft_initial, grade_to_raw
@@ -192,12 +191,9 @@ def review_draft(request: HttpRequest, assignment_id: int) -> JsonResponse:
             {"detail": f"The draft is larger than {DRAFT_MAX_BYTES // 1024} KB."}, status=413
         )
     try:
-        payload = json.loads(request.body or b"{}")
-    except ValueError as error:
-        return JsonResponse({"detail": f"The draft is not valid JSON: {error}"}, status=400)
-    if not isinstance(payload, dict):
-        return JsonResponse({"detail": "The draft must be a JSON object."}, status=400)
-    try:
+        payload = jsonsafe.loads(request.body or b"{}")
+        if not isinstance(payload, dict):
+            raise DomainError("The draft must be a JSON object.")
         draft = review_draft_save(assignment=assignment, user=request.user, payload=payload)
     except DomainError as error:
         return JsonResponse(error.as_dict(), status=error.status)

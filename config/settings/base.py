@@ -183,6 +183,12 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "core.schema.AutoSchema",
+    # Every JSON body is parsed by core.jsonsafe: depth, NUL and lone surrogates are a 400.
+    "DEFAULT_PARSER_CLASSES": [
+        "core.jsonsafe.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "EXCEPTION_HANDLER": "core.api.exception_handler",
     "DEFAULT_PAGINATION_CLASS": "core.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 50,
@@ -259,6 +265,9 @@ CELERY_BEAT_SCHEDULE["agreement-active-projects"] = {
     "task": "curation.compute_agreement_for_active_projects",
     "schedule": float(os.environ.get("AGREEMENT_EVERY_SECONDS", 6 * 3600)),
 }
+
+# The deepest nesting any JSON body or imported record may have (core.jsonsafe).
+JSON_MAX_DEPTH = int(os.environ.get("JSON_MAX_DEPTH", "64"))
 
 # Import limits.
 IMPORT_MAX_FIELD_BYTES = int(os.environ.get("IMPORT_MAX_FIELD_BYTES", str(1024 * 1024)))

@@ -24,6 +24,7 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 
 from annotators.models import Specialty
+from core import jsonsafe
 from core.audit import audit_bulk, audit_record
 from core.errors import DomainError
 from core.ingest import (
@@ -228,6 +229,8 @@ class _Validator:
             self.error(f"must be a JSON object, got {type(data).__name__}", None, line, "type")
             return None
         if not check_field_sizes(data, line=line, errors=self.errors, size=size):
+            return None
+        if not jsonsafe.check_record(data, line=line, errors=self.errors):
             return None
         before = self.errors.total
         external_id = data.get("id")
