@@ -100,6 +100,9 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# The owner of the tables, for `migrate` only (core/management/commands/migrate.py). Unset, the
+# migrations run as DATABASE_URL; set, DATABASE_URL is the app role, which owns nothing.
+MIGRATE_DATABASE_URL = os.environ.get("MIGRATE_DATABASE_URL", "")
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL and a busy timeout let the web server and the demo worker share one file.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
