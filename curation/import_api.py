@@ -87,14 +87,15 @@ class SampleImportApi(APIView):
             201: OpenApiResponse(ImportResultSerializer, description="Samples were created."),
             200: OpenApiResponse(ImportResultSerializer, description="Nothing new to create."),
             400: ERROR,
-            403: ERROR,
-            404: ERROR,
+            404: OpenApiResponse(
+                OpenApiTypes.OBJECT, description="No such project, or not one you may import into."
+            ),
         },
     )
     def post(self, request, slug: str):
         project = Project.objects.filter(slug=slug).first()
-        if project is None:
-            raise NotFound()
+        if project is None or not can_import_samples(request.user, project):
+            raise NotFound()  # one door: a project you may not import into is not found
         self.check_object_permissions(request, project)
         query = ImportQuerySerializer(data=request.query_params)
         if not query.is_valid():

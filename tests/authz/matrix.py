@@ -44,7 +44,7 @@ EXPECTED: dict[str, dict[str, str]] = {
     # /api/projects/authz-project/samples/import/
     "api-samples-import": {
         "*": "401 405 405 405 405 405 405 403",
-        "POST": "401 403 403 403 400 400 400 403",
+        "POST": "401 404 404 404 400 400 400 403",
     },
     # /api/projects/
     "api-projects": {
