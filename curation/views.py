@@ -22,7 +22,7 @@ from .models import Assignment, Project, Sample
 from .models.review import SkipReason, Verdict
 from .rendering import sample_images
 from .selectors import workflow as selectors
-from .services.assignment import assignment_next, assignment_skip
+from .services.assignment import assignment_next, assignment_skip, physician_for_review
 from .services.reviews import review_amend, review_draft_save, review_submit
 
 DRAFT_MAX_BYTES = 256 * 1024
@@ -63,9 +63,24 @@ def project_guidelines(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def project_next(request: HttpRequest, slug: str) -> HttpResponse:
-    """Lease the next sample and open it. `assignment_next` hands back a live lease first, so a
-    reload or a second tab never burns a sample."""
+    """POST leases the next sample and opens it; `assignment_next` hands back a live lease first,
+    so a reload or a second tab never burns a sample. GET never leases (a prefetch or a crawler
+    would): it opens the lease in hand, or shows the button that asks for the next sample."""
     project = _project_or_404(request.user, slug)
+    if request.method == "GET":
+        try:
+            physician_for_review(request.user)
+        except DomainError as error:
+            context = {"project": project, "reason": error.message}
+            return render(request, "curation/nothing_left.html", context, status=error.status)
+        live = selectors.my_assignments(request.user, project, "live").first()
+        if live is not None:
+            return redirect("review", assignment_id=live.pk)
+        return render(request, "curation/next.html", {"project": project})
+    return _lease_next(request, project)
+
+
+def _lease_next(request: HttpRequest, project: Project) -> HttpResponse:
     try:
         assignment = assignment_next(user=request.user, project=project)
     except DomainError as error:
@@ -152,7 +167,7 @@ def review(request: HttpRequest, assignment_id: int) -> HttpResponse:
             form.add_domain_error(error)
         else:
             messages.success(request, "Review saved. Here is the next sample.")
-            return redirect("project-next", slug=assignment.project.slug)
+            return _lease_next(request, assignment.project)
     if finished:
         return _not_open(request, assignment)
     return _review_page(request, assignment, form=form, status=400)
@@ -175,7 +190,7 @@ def review_skip(request: HttpRequest, assignment_id: int) -> HttpResponse:
             skip_form.add_error("reason" if error.field == "reason" else None, error.message)
         else:
             messages.info(request, "Skipped. The sample goes to another physician.")
-            return redirect("project-next", slug=assignment.project.slug)
+            return _lease_next(request, assignment.project)
     if assignment.status in (Assignment.Status.SUBMITTED, Assignment.Status.SKIPPED):
         return _not_open(request, assignment)
     return _review_page(request, assignment, skip_form=skip_form, status=400)

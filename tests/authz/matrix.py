@@ -391,7 +391,7 @@ EXPECTED: dict[str, dict[str, str]] = {
     # /projects/authz-project/next/
     "project-next": {
         "*": "302 405 405 405 405 405 405 302",
-        "GET": "302 302 404 302 404 403 403 302",
+        "GET": "302 302 404 200 404 403 403 302",
         "POST": "302 302 404 302 404 403 403 302",
     },
     # /projects/authz-project/guidelines/

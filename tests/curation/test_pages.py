@@ -116,6 +116,27 @@ def test_next_names_the_cap_when_it_is_reached(client, cardiologist, project):
     assert "daily cap of 0 reviews" in response.content.decode()
 
 
+def test_a_get_of_next_never_leases_a_sample(client, cardiologist, project):
+    """A link preview, a prefetch or a crawler following the URL must not burn a sample."""
+    SampleFactory.create_batch(2, project=project)
+    signed_in(client, cardiologist)
+    url = f"/projects/{project.slug}/next/"
+
+    page = client.get(url)
+    assert page.status_code == 200
+    assert not Assignment.objects.exists()
+    html = page.content.decode()
+    assert re.search(rf'<form method="post" action="{url}">', html)
+    assert 'type="submit"' in html
+
+    started = client.post(url)
+    assignment = Assignment.objects.get(reviewer=cardiologist.user)
+    assert started["Location"] == reverse("review", args=[assignment.pk])
+    # A GET with a lease in hand opens it, and still leases nothing more.
+    assert client.get(url)["Location"] == reverse("review", args=[assignment.pk])
+    assert Assignment.objects.count() == 1
+
+
 # --- The review page -----------------------------------------------------------------------------
 
 
@@ -180,7 +201,10 @@ def test_submitting_the_form_saves_the_review_and_moves_to_the_next_sample(
     )
 
     assert response.status_code == 302
-    assert response["Location"] == f"/projects/{project.slug}/next/"
+    # The submit leases the next sample in the same POST: a GET of next leases nothing.
+    nxt = Assignment.objects.get(reviewer=cardiologist.user, status="leased")
+    assert nxt.sample == second
+    assert response["Location"] == f"/review/{nxt.pk}/"
     review = Review.objects.get(reviewer=cardiologist.user)
     assert review.grades == {
         "accurate": True,
@@ -192,10 +216,7 @@ def test_submitting_the_form_saves_the_review_and_moves_to_the_next_sample(
     assert review.corrected_answer == "Call 911 now."
     assert review.original_answer == first.answer
     assert review.source == "web"
-    follow = client.get(response["Location"])
-    nxt = Assignment.objects.get(reviewer=cardiologist.user, status="leased")
-    assert nxt.sample == second
-    assert follow["Location"] == f"/review/{nxt.pk}/"
+    assert client.get(f"/projects/{project.slug}/next/")["Location"] == f"/review/{nxt.pk}/"
 
 
 def test_a_resubmitted_form_creates_one_review(client, cardiologist, project):
@@ -206,7 +227,8 @@ def test_a_resubmitted_form_creates_one_review(client, cardiologist, project):
     again = post_review(client, assignment, client_key="k-1")
     assert Review.objects.filter(reviewer=cardiologist.user).count() == 1
     assert again.status_code == 302  # on to the next sample, like the first submit
-    assert again["Location"] == first["Location"] == f"/projects/{assignment.project.slug}/next/"
+    nxt = Assignment.objects.get(reviewer=cardiologist.user, status="leased")
+    assert again["Location"] == first["Location"] == f"/review/{nxt.pk}/"
     # Reopening the submitted sample shows the review already saved.
     reopened = client.get(f"/review/{assignment.pk}/")
     assert reopened["Location"] == reverse("my-review", args=[Review.objects.get().pk])
