@@ -13,7 +13,7 @@ import pytest
 from django.urls import reverse
 
 from core.logging import RedactSecretsFilter
-from core.throttling import TokenRateThrottle
+from core.throttling import TokenRateThrottle, client_ip
 from core.tokens import api_token_create
 from tests.factories import UserFactory
 
@@ -140,3 +140,38 @@ def test_logs_never_carry_tokens_or_email_addresses():
     assert "ZZZZZZZZZZZZ" not in message
     assert "alice@hospital.org" not in message
     assert "[redacted]" in message and "[e-mail]" in message
+
+
+@pytest.mark.django_db
+def test_one_address_trying_a_few_passwords_on_many_accounts_is_stopped(client, settings):
+    """Credential stuffing: 4 guesses on each of 8 accounts stays under the per-account lockout."""
+    settings.LOGIN_IP_FAILURE_LIMIT = 20
+    for n in range(9):
+        UserFactory(username=f"doc{n}@rounds.test", password="correct-horse-battery")
+    url = reverse("login")
+    codes = [
+        client.post(url, {"username": f"doc{n}@rounds.test", "password": f"guess-{i}"}).status_code
+        for n in range(8)
+        for i in range(4)
+    ]
+    # Twenty failures from one address, whatever the accounts; then the address is locked out.
+    assert codes[:20] == [200] * 20
+    assert codes[20:] == [429] * 12
+    good = {"username": "doc8@rounds.test", "password": "correct-horse-battery"}
+    refused = client.post(url, good)
+    assert refused.status_code == 429
+    assert b"Too many failed sign-ins" in refused.content
+    assert "_auth_user_id" not in client.session
+    # Another address is not affected.
+    assert client.post(url, good, REMOTE_ADDR="198.51.100.7").status_code == 302
+
+
+def test_the_client_address_behind_proxies_ignores_what_the_client_wrote(rf, settings):
+    forged = "6.6.6.6, 203.0.113.9"  # the client wrote 6.6.6.6; nginx appended 203.0.113.9
+    request = rf.get("/", HTTP_X_FORWARDED_FOR=forged, REMOTE_ADDR="10.0.0.2")
+    settings.TRUSTED_PROXY_COUNT = 0
+    assert client_ip(request) == "10.0.0.2"
+    settings.TRUSTED_PROXY_COUNT = 1
+    assert client_ip(request) == "203.0.113.9"
+    settings.TRUSTED_PROXY_COUNT = 2
+    assert client_ip(request) == "6.6.6.6"
