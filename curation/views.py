@@ -20,7 +20,7 @@ from core.errors import DomainError, NotFound
 from .forms import ReviewForm, SkipForm, draft_initial, grade_to_raw
 from .models import Assignment, Project, Sample
 from .models.review import SkipReason, Verdict
-from .rendering import sample_images
+from .rendering import image_csp_sources, sample_images
 from .selectors import workflow as selectors
 from .services.assignment import assignment_next, assignment_skip, physician_for_review
 from .services.reviews import review_amend, review_draft_save, review_submit
@@ -117,7 +117,7 @@ def _review_page(
         "project": project,
         "rubric": project.rubric,
         "sample": sample,
-        "images": sample_images(sample.images),
+        "images": sample_images(sample.images, allowed_hosts=project.image_hosts),
         "form": form,
         "skip_form": skip_form or SkipForm(),
         "verdicts": Verdict.choices,
@@ -126,7 +126,17 @@ def _review_page(
         "correction_text": sample.answer if correction in (None, "") else correction,
         "draft_saved_at": draft_saved_at,
     }
-    return render(request, "curation/review.html", context, status=status)
+    return _with_image_hosts(
+        render(request, "curation/review.html", context, status=status), project
+    )
+
+
+def _with_image_hosts(response: HttpResponse, project: Project) -> HttpResponse:
+    """The page's Content-Security-Policy also lets images load from the project's hosts."""
+    sources = image_csp_sources(project.image_hosts or [])
+    if sources:
+        response._csp_update = {"img-src": sources}
+    return response
 
 
 def _not_open(request: HttpRequest, assignment: Assignment) -> HttpResponse:
@@ -266,7 +276,7 @@ def my_review(request: HttpRequest, review_id: int) -> HttpResponse:
         "project": review.project,
         "rubric": review.rubric,
         "sample": review.sample,
-        "images": sample_images(review.sample.images),
+        "images": sample_images(review.sample.images, allowed_hosts=review.project.image_hosts),
         "form": form,
         "verdicts": Verdict.choices,
         "original_answer": original,
@@ -275,4 +285,6 @@ def my_review(request: HttpRequest, review_id: int) -> HttpResponse:
         "settled": settled,
         "next_url": reverse("my-reviews"),
     }
-    return render(request, "curation/my_review.html", context, status=status)
+    return _with_image_hosts(
+        render(request, "curation/my_review.html", context, status=status), review.project
+    )

@@ -155,6 +155,8 @@ def test_review_page_shows_the_sample_and_the_rubric_as_labelled_groups(
         reasoning="Think of ACS first then aortic dissection",
         images=["https://images.example.org/ecg.png", "javascript:alert(1)"],
     )
+    project.image_hosts = ["images.example.org"]
+    project.save()
     assignment = lease(cardiologist, project)
     html = signed_in(client, cardiologist).get(f"/review/{assignment.pk}/").content.decode()
 
@@ -562,7 +564,7 @@ def test_markdown_keeps_formatting_and_drops_active_content():
     assert words_count("one two\nthree ") == 3
 
 
-def test_only_safe_image_urls_are_shown():
+def test_only_images_from_the_project_allow_list_are_shown():
     images = sample_images(
         [
             "https://x.org/a.png",
@@ -570,13 +572,54 @@ def test_only_safe_image_urls_are_shown():
             "javascript:alert(1)",
             7,
             "scans/ct-head.png",
-        ]
+            "https://tracker.example.com/pixel.gif?who=me",
+            "//x.org/protocol-relative.png",
+            "data:image/png;base64,iVBORw0KGgo=",
+        ],
+        allowed_hosts=["x.org"],
     )
     assert images == [
         {"url": "https://x.org/a.png", "alt": "Image 1 attached to the sample", "path": None},
-        {"url": "/media/b.png", "alt": "ECG", "path": None},
+        {"url": None, "alt": "ECG", "path": "/media/b.png"},
         {"url": None, "alt": "Image 5 attached to the sample", "path": "scans/ct-head.png"},
+        {
+            "url": None,
+            "alt": "Image 6 attached to the sample",
+            "path": None,
+            "host": "tracker.example.com",
+        },
+        {
+            "url": "data:image/png;base64,iVBORw0KGgo=",
+            "alt": "Image 8 attached to the sample",
+            "path": None,
+        },
     ]
+
+
+def test_an_image_host_off_the_allow_list_is_never_requested(client, cardiologist, project):
+    """An imported image URL is a request from the physician's browser: tracking, or a GET to
+    the app itself. Only the project's hosts are loaded, and the page's CSP says so too."""
+    SampleFactory(
+        project=project,
+        images=[
+            "https://tracker.example.com/pixel.gif?case=1",
+            "/projects/chest-pain/next/",
+            "https://imaging.hospital.example/ct.png",
+        ],
+    )
+    project.image_hosts = ["imaging.hospital.example"]
+    project.save()
+    assignment = lease(cardiologist, project)
+    response = signed_in(client, cardiologist).get(f"/review/{assignment.pk}/")
+    html = response.content.decode()
+    assert 'src="https://imaging.hospital.example/ct.png"' in html
+    assert "tracker.example.com/pixel" not in html
+    assert 'src="/projects/' not in html and 'href="/projects/chest-pain/next/"' not in html
+    assert "tracker.example.com is not on this project's image allow-list" in html
+    policy = response["Content-Security-Policy"]
+    img_src = next(d for d in policy.split(";") if d.strip().startswith("img-src")).split()
+    assert "https://imaging.hospital.example" in img_src
+    assert not any("tracker" in source or source == "*" for source in img_src)
 
 
 def test_durations_read_as_a_person_would_say_them():
