@@ -142,3 +142,13 @@ def test_migrate_refuses_an_owner_url_for_another_database(settings):
     settings.MIGRATE_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/some_other_database"
     with pytest.raises(CommandError, match="must be the same database"):
         call_command("migrate", verbosity=0)
+
+
+def test_the_db_app_role_command_grants_and_refuses_the_owner_itself(app_role):
+    from io import StringIO
+
+    out = StringIO()
+    call_command("db_app_role", app_role, stdout=out)
+    assert "row rights granted" in out.getvalue()
+    with pytest.raises(CommandError, match="other than the owner"):
+        call_command("db_app_role", connection.settings_dict["USER"])
