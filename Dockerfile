@@ -15,8 +15,10 @@ RUN pip install -r requirements/base.txt
 
 COPY . .
 
-# Static files are collected at build time; the settings need placeholders only to import.
-RUN SECRET_KEY=build-only-placeholder-not-a-secret-0123456789abcdefghijklmnop \
+# Static files are collected at build time; the settings need placeholders only to import (a
+# throwaway random key: production refuses patterned ones; no mail is sent while building).
+RUN SECRET_KEY="$(python -c 'import secrets; print(secrets.token_urlsafe(64))')" \
+    EMAIL_BACKEND=django.core.mail.backends.dummy.EmailBackend \
     DATABASE_URL=sqlite:////tmp/build.sqlite3 STATIC_ROOT=/app/staticfiles \
     python manage.py collectstatic --noinput -v 0 \
  && useradd --system --uid 10001 --home /app rounds \

@@ -40,6 +40,7 @@ def start_gunicorn(port: int, database_url: str, log) -> subprocess.Popen:
         DJANGO_SETTINGS_MODULE="config.settings.production",
         SECRET_KEY=secrets.token_urlsafe(60),
         SECURE_SSL_REDIRECT="0",
+        EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
         LOG_LEVEL="WARNING",
         DATABASE_URL=database_url,
         GUNICORN_BIND=f"127.0.0.1:{port}",

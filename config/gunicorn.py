@@ -7,9 +7,30 @@ database another can use the core. nginx in front buffers slow clients. WEB_WORK
 
 import os
 
+from gunicorn import glogging
+
+from core.logging import scrub
+
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
 workers = int(os.environ.get("WEB_WORKERS") or 2 * len(os.sched_getaffinity(0)) + 1)
 worker_class = "sync"
 timeout = 60
 backlog = 2048
-accesslog = "-"
+accesslog = "-"  # masked: RedactingLogger below
+
+
+class RedactingLogger(glogging.Logger):
+    """gunicorn's logger, with e-mail addresses and the tokens of password-reset and invitation
+    links masked in every access-log field (request line, path, query, referer, headers)."""
+
+    @staticmethod
+    def scrub_atoms(atoms: dict) -> dict:
+        return {
+            key: scrub(value) if isinstance(value, str) else value for key, value in atoms.items()
+        }
+
+    def atoms(self, resp, req, environ, request_time):
+        return self.scrub_atoms(super().atoms(resp, req, environ, request_time))
+
+
+logger_class = RedactingLogger

@@ -133,7 +133,10 @@ class ExportDownloadApi(ExportApi):
                 for media in DATA_MEDIA_TYPES
             },
             304: OpenApiResponse(description="If-None-Match matched the ETag (SHA-256)."),
-            416: OpenApiResponse(description="The range is outside the file."),
+            416: OpenApiResponse(
+                OpenApiTypes.OBJECT,
+                description='The range is outside the file: {"detail", "errors"}.',
+            ),
         },
         description="Streams the data file. ETag is the file's SHA-256; Range resumes.",
     )

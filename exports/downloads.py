@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 
 from core.errors import Conflict, NotFound
 
@@ -18,7 +18,9 @@ CONTENT_TYPES = {
     "md": "text/markdown; charset=utf-8",
 }
 CHUNK = 256 * 1024
-RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+# At most 18 digits: longer byte positions are beyond any file (and int() of 4,300+ digits raises).
+RANGE = re.compile(r"^bytes=(\d{0,18})-(\d{0,18})$")
+ABSURD = re.compile(r"^bytes=\d*-\d*$")
 
 
 def _etag_matches(header: str, etag: str) -> bool:
@@ -30,6 +32,8 @@ def _byte_range(header: str, size: int) -> tuple[int, int] | None | bool:
     """(first, last) inclusive; None to serve everything; False when unsatisfiable."""
     match = RANGE.match(header.strip())
     if not match:
+        if ABSURD.match(header.strip()):
+            return False  # one range whose positions run to more digits than any file has
         return None  # several ranges or another unit: serve the whole file, as RFC 9110 allows
     first, last = match.groups()
     if not first and not last:
@@ -109,7 +113,14 @@ def file_response(
     if range_header and (not if_range or if_range.strip() == etag):
         wanted = _byte_range(range_header, size)
         if wanted is False:
-            response = HttpResponse(status=416)
+            message = f"The requested range is not within the file's {size} bytes."
+            response = JsonResponse(
+                {
+                    "detail": message,
+                    "errors": [{"message": message, "code": "range_not_satisfiable"}],
+                },
+                status=416,
+            )
             response["Content-Range"] = f"bytes */{size}"
             for key, value in base.items():
                 response[key] = value

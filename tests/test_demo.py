@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import secrets
 import signal
 import socket
 import subprocess
@@ -155,7 +156,9 @@ def test_docker_compose_describes_the_production_stack():
         env = services[name]["environment"]
         assert env["DJANGO_SETTINGS_MODULE"] == "config.settings.production", name
         assert env["CELERY_BROKER_URL"] == "redis://redis:6379/0", name
-        assert env["DATABASE_URL"].startswith("postgres://rounds:"), name
+        # The app role owns nothing; only migrate gets the owner (docs/security.md).
+        assert env["DATABASE_URL"].startswith("postgres://rounds_app:"), name
+        assert ("MIGRATE_DATABASE_URL" in env) == (name == "migrate"), name
         assert services[name]["depends_on"]["postgres"]["condition"] == "service_healthy"
     assert services["web"]["command"][:2] == ["gunicorn", "config.wsgi:application"]
     assert services["worker"]["command"][:3] == ["celery", "--app=config", "worker"]
@@ -184,10 +187,11 @@ def production_check(**env_overrides) -> subprocess.CompletedProcess:
 
 def test_production_settings_import_with_the_compose_environment():
     result = production_check(
-        SECRET_KEY="x" * 64,
-        DATABASE_URL="postgres://rounds:pw@postgres:5432/rounds",
+        SECRET_KEY=secrets.token_urlsafe(64),
+        DATABASE_URL="postgres://rounds_app:pw@postgres:5432/rounds",
         CELERY_BROKER_URL="redis://redis:6379/0",
         ALLOWED_HOSTS="rounds.example.org",
+        EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "False"

@@ -1,19 +1,55 @@
-"""Production: refuses to start with DEBUG on or without a real secret key."""
+"""Production: refuses to start with DEBUG on, without a real secret key, or with mail printed to
+the console (invitation and password-reset links would land in the web log)."""
 
+import math
 import os
 
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import DEFAULT_SECRET_KEY, env_bool
+from .base import DEFAULT_SECRET_KEY, EMAIL_BACKEND, env_bool
 
 if env_bool("DEBUG", False):
     raise ImproperlyConfigured("DEBUG must be off in production (unset DEBUG).")
 DEBUG = False
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
-if not SECRET_KEY or SECRET_KEY == DEFAULT_SECRET_KEY or len(SECRET_KEY) < 50:
+
+
+def _entropy_bits(text: str) -> float:
+    """Shannon entropy of the key's own characters times its length: 'a'*60 has none."""
+    counts = [text.count(c) for c in set(text)]
+    return -sum(n * math.log2(n / len(text)) for n in counts) if text else 0.0
+
+
+def _patterned(text: str) -> bool:
+    """Repeated (an 8-character run seen twice) or sequential (abcd..., 0123...) text."""
+    runs = [text[i : i + 8] for i in range(len(text) - 7)]
+    steps = sum(abs(ord(b) - ord(a)) == 1 for a, b in zip(text, text[1:], strict=False))
+    return len(set(runs)) < len(runs) or steps * 3 > len(text)
+
+
+# A random key of 50+ characters: 32 random bytes in hex (about 250 bits by this measure),
+# token_urlsafe, or Django's get_random_secret_key all pass; repeated or sequential text does not.
+MIN_SECRET_KEY_BITS = 200
+if (
+    not SECRET_KEY
+    or SECRET_KEY == DEFAULT_SECRET_KEY
+    or len(SECRET_KEY) < 50
+    or "insecure" in SECRET_KEY.lower()
+    or len(set(SECRET_KEY)) < 10
+    or _entropy_bits(SECRET_KEY) < MIN_SECRET_KEY_BITS
+    or _patterned(SECRET_KEY)
+):
     raise ImproperlyConfigured(
-        "SECRET_KEY must be set to a random value of at least 50 characters in production."
+        "SECRET_KEY must be set to a random value of at least 50 characters in production "
+        "(not repeated or sequential text, no 'django-insecure' prefix); make one with "
+        'python -c "import secrets; print(secrets.token_urlsafe(64))".'
+    )
+if "console" in EMAIL_BACKEND.lower() and not env_bool("EMAIL_CONSOLE_ALLOWED", False):
+    raise ImproperlyConfigured(
+        "EMAIL_BACKEND is the console e-mail backend: invitation and password-reset links would "
+        "be printed to the web log. Set EMAIL_BACKEND (e.g. "
+        "django.core.mail.backends.smtp.EmailBackend), or EMAIL_CONSOLE_ALLOWED=1 for a trial."
     )
 if "DATABASE_URL" not in os.environ:
     raise ImproperlyConfigured("DATABASE_URL must be set in production.")

@@ -6,13 +6,14 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.negotiation import DefaultContentNegotiation
-from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from core.errors import DomainError, ErrorDetail, NotFound
+from core.jsonsafe import JSONParser
 from curation import access
 from curation.intake.formats import FORMATS
 from curation.intake.serializers import (
@@ -78,14 +79,15 @@ class SampleImportApi(APIView):
             201: OpenApiResponse(ImportResultSerializer, description="Samples were created."),
             200: OpenApiResponse(ImportResultSerializer, description="Nothing new to create."),
             400: ERROR,
-            403: ERROR,
-            404: ERROR,
+            404: OpenApiResponse(
+                OpenApiTypes.OBJECT, description="No such project, or not one you may import into."
+            ),
         },
     )
     def post(self, request, slug: str):
         project = Project.objects.filter(slug=slug).first()
-        if project is None:
-            raise NotFound()
+        if project is None or not access.can_import_samples(request.user, project):
+            raise NotFound()  # one door: a project you may not import into is not found
         self.check_object_permissions(request, project)
         query = ImportQuerySerializer(data=request.query_params)
         if not query.is_valid():

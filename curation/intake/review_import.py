@@ -25,6 +25,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from annotators.models import Physician
+from core import jsonsafe
 from core.audit import audit_record
 from core.errors import DomainError
 from core.ingest import ErrorCollector, batched, check_field_sizes, detect_format, open_source, peek
@@ -113,6 +114,8 @@ def _shape(data: Any, *, line: int, errors: ErrorCollector) -> dict | None:
             )
             ok = False
     if not check_field_sizes(data, line=line, errors=errors):
+        ok = False
+    if not jsonsafe.check_record(data, line=line, errors=errors):
         ok = False
     return data if ok else None
 

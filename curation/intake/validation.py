@@ -10,6 +10,7 @@ import numpy as np
 import orjson
 
 from annotators.models import Specialty
+from core import jsonsafe
 from core.ingest import (
     ErrorCollector,
     check_field_sizes,
@@ -84,6 +85,8 @@ class _Validator:
             self.error(f"must be a JSON object, got {type(data).__name__}", None, line, "type")
             return None
         if not check_field_sizes(data, line=line, errors=self.errors, size=size):
+            return None
+        if not jsonsafe.check_record(data, line=line, errors=self.errors):
             return None
         before = self.errors.total
         external_id = data.get("id")

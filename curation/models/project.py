@@ -30,6 +30,12 @@ class Project(models.Model):
         default=0.7, help_text="Consensus confidence a sample needs on every item to settle."
     )
     lease_minutes = models.PositiveIntegerField(default=30)
+    image_hosts = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Hosts whose https images the review page may load (e.g. images.example.org); "
+        "other image URLs are shown as a note, never fetched.",
+    )
     per_physician_cap = models.PositiveIntegerField(
         null=True, blank=True, help_text="Most reviews one physician may do in this project."
     )

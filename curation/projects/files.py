@@ -30,6 +30,7 @@ TOP_FIELDS = {
     "lease_minutes",
     "consensus_threshold",
     "status",
+    "image_hosts",
 }
 RUBRIC_FIELDS = {"name", "family", "description", "criteria"}
 CRITERION_FIELDS = {
@@ -61,6 +62,7 @@ PROJECT_FIELDS = (
     "lease_minutes",
     "consensus_threshold",
     "status",
+    "image_hosts",
 )
 
 
@@ -301,6 +303,31 @@ def _labels(c: _Checker, raw: Any, path: str, lo: int, hi: int) -> dict[str, str
     return dict(sorted(out.items(), key=lambda kv: int(kv[0])))
 
 
+HOST_RE = re.compile(
+    r"^(?=.{1,253}$)[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$"
+)
+
+
+def _image_hosts(c: _Checker, raw: Any) -> list[str] | None:
+    """`image_hosts`: host names (no scheme, path or wildcard) the review page may load images
+    from over https."""
+    if raw is None:
+        return None
+    if not isinstance(raw, list) or not all(isinstance(h, str) for h in raw):
+        c.error("image_hosts", "must be a list of host names, e.g. [images.example.org]")
+        return None
+    hosts = []
+    for index, host in enumerate(raw):
+        host = host.strip().lower()
+        if not HOST_RE.match(host):
+            c.error(
+                f"image_hosts[{index}]",
+                f"must be a host name such as images.example.org, got {host!r}",
+            )
+        hosts.append(host)
+    return sorted(set(hosts))
+
+
 def project_validate(pf: ProjectFile) -> dict:
     """Every field checked; raises one DomainError naming file, line and field of each problem."""
     c = _Checker(pf)
@@ -319,6 +346,7 @@ def project_validate(pf: ProjectFile) -> dict:
     out["gold_rate"] = c.number(data, "gold_rate", "gold_rate", 0, 1)
     out["consensus_threshold"] = c.number(data, "consensus_threshold", "consensus_threshold", 0, 1)
     out["lease_minutes"] = c.integer(data, "lease_minutes", "lease_minutes", 1, 7 * 24 * 60)
+    out["image_hosts"] = _image_hosts(c, data.get("image_hosts"))
     out["status"] = data.get("status")
     if out["status"] is not None and out["status"] not in Project.Status.values:
         c.error(

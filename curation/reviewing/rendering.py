@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from typing import Any
+from urllib.parse import urlsplit
 
 import markdown
 import nh3
@@ -62,27 +63,37 @@ def words_count(text: str | None) -> int:
 
 
 def image_url_safe(url: Any) -> str | None:
-    """An image URL a page may load: http(s), site-relative, or an inline raster data URL."""
+    """An image URL any page may load without an allow-list: an inline raster data URL."""
     if not isinstance(url, str):
         return None
     url = url.strip()
-    lowered = url.lower()
-    if lowered.startswith(("https://", "http://")):
-        return url
-    if url.startswith("/") and not url.startswith("//"):
-        return url
-    if IMAGE_DATA_URL.match(url):
-        return url
-    return None
+    return url if IMAGE_DATA_URL.match(url) else None
 
 
-def sample_images(images: Iterable[Any] | None) -> list[dict[str, str | None]]:
+def image_host(url: str) -> str | None:
+    """The host of an absolute http(s) URL, else None."""
+    lowered = url.strip().lower()
+    if not lowered.startswith(("https://", "http://")):
+        return None
+    try:
+        return urlsplit(lowered).hostname or None
+    except ValueError:
+        return None
+
+
+def sample_images(
+    images: Iterable[Any] | None, *, allowed_hosts: Iterable[str] = ()
+) -> list[dict[str, str | None]]:
     """A sample's ``images`` (URLs or paths, or objects with url/src and alt) for the page.
 
-    A URL the page may load gets ``url``; a bare file path (stored with the sample, not served
-    from here) gets ``url=None`` so the page can say an image is attached; anything with another
-    scheme (``javascript:``, ``file:``) is dropped.
+    The page loads an image (``url``) only from the project's storage (an inline data URL) or
+    over https from a host on the project's ``image_hosts``: any other URL would be a request
+    from the physician's browser to wherever the import pointed (tracking, or a GET to this
+    site). Another host gets ``host`` so the page can say so without a link; a path (also a
+    path of this site) gets ``path``, an image that is attached but not served here; anything
+    with another scheme (``javascript:``, ``file:``) is dropped.
     """
+    allowed = {host.lower() for host in allowed_hosts}
     out: list[dict[str, str | None]] = []
     for position, image in enumerate(images or [], start=1):
         if isinstance(image, dict):
@@ -92,10 +103,21 @@ def sample_images(images: Iterable[Any] | None) -> list[dict[str, str | None]]:
             raw, alt = image, ""
         if not isinstance(raw, str) or not raw.strip():
             continue
-        url = image_url_safe(raw)
+        raw = raw.strip()
         alt = alt or f"Image {position} attached to the sample"
-        if url:
-            out.append({"url": url, "alt": alt, "path": None})
-        elif not _SCHEME.match(raw.strip()) and not raw.strip().startswith("//"):
-            out.append({"url": None, "alt": alt, "path": raw.strip()})
+        host = image_host(raw)
+        if image_url_safe(raw):
+            out.append({"url": raw, "alt": alt, "path": None})
+        elif host is not None:
+            if host in allowed and raw.lower().startswith("https://"):
+                out.append({"url": raw, "alt": alt, "path": None})
+            else:
+                out.append({"url": None, "alt": alt, "path": None, "host": host})
+        elif not _SCHEME.match(raw) and not raw.startswith("//"):
+            out.append({"url": None, "alt": alt, "path": raw})
     return out
+
+
+def image_csp_sources(allowed_hosts: Iterable[str]) -> list[str]:
+    """The img-src sources a page showing this project's images adds to the policy."""
+    return [f"https://{host}" for host in sorted({h.lower() for h in allowed_hosts})]

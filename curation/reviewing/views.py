@@ -6,8 +6,6 @@ each write through one service, and a DomainError goes back onto the page next t
 
 from __future__ import annotations
 
-import json
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -16,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core import jsonsafe
 from core.errors import DomainError, NotFound
 from curation.access import amend_refusal, shows_draft
 from curation.models import Assignment, Project, Sample
@@ -24,7 +23,7 @@ from curation.reviewing import selectors
 from curation.reviewing.assignment import assignment_next, assignment_skip, physician_for_review
 from curation.reviewing.forms import ReviewForm, SkipForm, draft_initial
 from curation.reviewing.lifecycle import quarantined_error
-from curation.reviewing.rendering import sample_images
+from curation.reviewing.rendering import image_csp_sources, sample_images
 from curation.reviewing.reviews import review_amend, review_draft_save, review_submit
 from curation.reviewing.undo import assignment_undo
 from curation.rubrics.options import grade_to_value
@@ -88,9 +87,24 @@ def project_guidelines(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def project_next(request: HttpRequest, slug: str) -> HttpResponse:
-    """Lease the next sample and open it. `assignment_next` hands back a live lease first, so a
-    reload or a second tab never burns a sample."""
+    """POST leases the next sample and opens it; `assignment_next` hands back a live lease first,
+    so a reload or a second tab never burns a sample. GET never leases (a prefetch or a crawler
+    would): it opens the lease in hand, or shows the button that asks for the next sample."""
     project = _project_or_404(request.user, slug)
+    if request.method == "GET":
+        try:
+            physician_for_review(request.user)
+        except DomainError as error:
+            context = {"project": project, "reason": error.message}
+            return render(request, "curation/nothing_left.html", context, status=error.status)
+        live = selectors.my_assignments(request.user, project, "live").first()
+        if live is not None:
+            return redirect("review", assignment_id=live.pk)
+        return render(request, "curation/next.html", {"project": project})
+    return _lease_next(request, project)
+
+
+def _lease_next(request: HttpRequest, project: Project) -> HttpResponse:
     try:
         lease = assignment_next(user=request.user, project=project)
     except DomainError as error:
@@ -128,7 +142,7 @@ def _review_page(
         "project": project,
         "rubric": project.rubric,
         "sample": sample,
-        "images": sample_images(sample.images),
+        "images": sample_images(sample.images, allowed_hosts=project.image_hosts),
         "form": form,
         "skip_form": skip_form or SkipForm(),
         "verdicts": Verdict.choices,
@@ -138,7 +152,17 @@ def _review_page(
         "draft_saved_at": draft_saved_at,
         "undo": _undo_offer(request),
     }
-    return render(request, "curation/review.html", context, status=status)
+    return _with_image_hosts(
+        render(request, "curation/review.html", context, status=status), project
+    )
+
+
+def _with_image_hosts(response: HttpResponse, project: Project) -> HttpResponse:
+    """The page's Content-Security-Policy also lets images load from the project's hosts."""
+    sources = image_csp_sources(project.image_hosts or [])
+    if sources:
+        response._csp_update = {"img-src": sources}
+    return response
 
 
 def _not_open(request: HttpRequest, assignment: Assignment) -> HttpResponse:
@@ -188,7 +212,7 @@ def review(request: HttpRequest, assignment_id: int) -> HttpResponse:
         else:
             messages.success(request, "Review saved. Here is the next sample.")
             _offer_undo(request, "review")
-            return redirect("project-next", slug=assignment.project.slug)
+            return _lease_next(request, assignment.project)
     if finished:
         return _not_open(request, assignment)
     return _review_page(request, assignment, form=form, status=400)
@@ -214,7 +238,7 @@ def review_skip(request: HttpRequest, assignment_id: int) -> HttpResponse:
         else:
             messages.info(request, "Skipped. The sample goes to another physician.")
             _offer_undo(request, "skip")
-            return redirect("project-next", slug=assignment.project.slug)
+            return _lease_next(request, assignment.project)
     if assignment.status in (Assignment.Status.SUBMITTED, Assignment.Status.SKIPPED):
         return _not_open(request, assignment)
     return _review_page(request, assignment, skip_form=skip_form, status=400)
@@ -247,12 +271,9 @@ def review_draft(request: HttpRequest, assignment_id: int) -> JsonResponse:
             {"detail": f"The draft is larger than {DRAFT_MAX_BYTES // 1024} KB."}, status=413
         )
     try:
-        payload = json.loads(request.body or b"{}")
-    except ValueError as error:
-        return JsonResponse({"detail": f"The draft is not valid JSON: {error}"}, status=400)
-    if not isinstance(payload, dict):
-        return JsonResponse({"detail": "The draft must be a JSON object."}, status=400)
-    try:
+        payload = jsonsafe.loads(request.body or b"{}")
+        if not isinstance(payload, dict):
+            raise DomainError("The draft must be a JSON object.")
         draft = review_draft_save(assignment=assignment, user=request.user, payload=payload)
     except DomainError as error:
         return JsonResponse(error.as_dict(), status=error.status)
@@ -313,7 +334,7 @@ def my_review(request: HttpRequest, review_id: int) -> HttpResponse:
         "project": review.project,
         "rubric": review.rubric,
         "sample": review.sample,
-        "images": sample_images(review.sample.images),
+        "images": sample_images(review.sample.images, allowed_hosts=review.project.image_hosts),
         "form": form,
         "verdicts": Verdict.choices,
         "original_answer": original,
@@ -322,4 +343,6 @@ def my_review(request: HttpRequest, review_id: int) -> HttpResponse:
         "frozen": frozen[1] if frozen else "",
         "next_url": reverse("my-reviews"),
     }
-    return render(request, "curation/my_review.html", context, status=status)
+    return _with_image_hosts(
+        render(request, "curation/my_review.html", context, status=status), review.project
+    )

@@ -122,3 +122,107 @@ def test_operation_answers_within_its_schema(db, keep_test_connection, operation
         case.validate_response(response, checks=CHECKS)
 
     check()
+
+
+def _nested(levels: int) -> dict:
+    value: dict = {"leaf": 1}
+    for _ in range(levels):
+        value = {"k": value}
+    return value
+
+
+_DEEP = b"[" * 1200 + b"]" * 1200
+_IMPORT_ROW = {
+    "id": "deep-1",
+    "messages": [{"role": "user", "content": "Chest pain on exertion?"}],
+    "answer": "See a doctor.",
+    "specialty": "cardiology",
+}
+# Hostile inputs that each answered 500 once: (name, role, method, path, body, headers, status).
+HOSTILE = [
+    (
+        "submit nested 1,200 deep",
+        "physician",
+        "POST",
+        "/api/assignments/{id}/submit/",
+        b'{"verdict": "accept", "grades": ' + _DEEP + b"}",
+        {},
+        400,
+    ),
+    (
+        "draft nested 1,200 deep",
+        "physician",
+        "PUT",
+        "/api/assignments/{id}/draft/",
+        b'{"payload": {"a": ' + _DEEP + b"}}",
+        {},
+        400,
+    ),
+    (
+        "draft with a lone surrogate",
+        "physician",
+        "PUT",
+        "/api/assignments/{id}/draft/",
+        b'{"payload": {"rationale": "chest \\ud800 pain"}}',
+        {},
+        400,
+    ),
+    (
+        "draft with a NUL",
+        "physician",
+        "PUT",
+        "/api/assignments/{id}/draft/",
+        b'{"payload": {"rationale": "chest \\u0000 pain"}}',
+        {},
+        400,
+    ),
+    (
+        "import metadata nested 300 deep",
+        "admin",
+        "POST",
+        "/api/projects/{slug}/samples/import/",
+        json.dumps([{**_IMPORT_ROW, "metadata": _nested(300)}]).encode(),
+        {},
+        400,
+    ),
+    (
+        "download with a 4,400-digit range",
+        "admin",
+        "GET",
+        "/api/exports/{export_id}/download/",
+        None,
+        {"Range": "bytes=0-" + "9" * 4400},
+        416,
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("role", "method", "path", "body", "headers", "expected"),
+    [case[1:] for case in HOSTILE],
+    ids=[case[0] for case in HOSTILE],
+)
+def test_hostile_inputs_answer_a_documented_4xx(
+    db, keep_test_connection, role, method, path, body, headers, expected
+):
+    """Explicit cases beside the generated ones: each checked by the same schema checks."""
+    caller = build_world()[role]
+    operation = SCHEMA[path][method]
+    real = _real_ids(operation, caller)
+    case = operation.make_case(
+        path_parameters={
+            parameter.name: real[parameter.name] for parameter in operation.path_parameters
+        },
+        media_type="application/json" if body is not None else None,
+    )
+    send = {**caller.headers(), **headers}
+    extra = {}
+    if body is not None:
+        send["Content-Type"] = "application/json"
+        extra["data"] = body
+    with transaction.atomic():
+        response = case.call(headers=send, **extra)
+        transaction.set_rollback(True)
+    assert response.status_code == expected, response.get_data()[:500]
+    assert response.json["errors"][0]["message"]
+    case.validate_response(response, checks=CHECKS)

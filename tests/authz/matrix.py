@@ -57,7 +57,7 @@ EXPECTED: dict[str, dict[str, str]] = {
     # /api/projects/authz-project/samples/import/
     "api-samples-import": {
         "*": "401 405 405 405 405 405 405 403 405 405 405",
-        "POST": "401 403 403 403 400 400 400 403 400 403 403",
+        "POST": "401 404 404 404 400 400 400 403 400 404 404",
     },
     # /api/projects/
     "api-projects": {
@@ -409,7 +409,7 @@ EXPECTED: dict[str, dict[str, str]] = {
     # /projects/authz-project/next/
     "project-next": {
         "*": "302 405 405 405 405 405 405 302 405 405 405",
-        "GET": "302 302 404 302 404 403 403 302 302 200 403",
+        "GET": "302 302 404 200 404 403 403 302 302 200 403",
         "POST": "302 302 404 302 404 403 403 302 302 200 403",
     },
     # /projects/authz-project/guidelines/

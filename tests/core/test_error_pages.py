@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import subprocess
 import sys
 from pathlib import Path
@@ -28,7 +29,8 @@ def test_each_settings_module_uses_the_product_error_pages(module, tmp_path):
         **os.environ,
         "DJANGO_SETTINGS_MODULE": f"config.settings.{module}",
         "ROUNDS_VAR_DIR": str(tmp_path),
-        "SECRET_KEY": "k" * 64,
+        "SECRET_KEY": secrets.token_urlsafe(64),
+        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
         "DATABASE_URL": os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1/rounds"),
     }
     env.pop("DEBUG", None)

@@ -13,7 +13,7 @@ import pytest
 from django.urls import reverse
 
 from core.logging import RedactSecretsFilter
-from core.throttling import TokenRateThrottle
+from core.throttling import TokenRateThrottle, client_ip
 from core.tokens import api_token_create
 from tests.factories import UserFactory
 
@@ -37,6 +37,7 @@ def _manage(*args: str, **env: str) -> subprocess.CompletedProcess:
 PROD_ENV = {
     "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/rounds",
     "ALLOWED_HOSTS": "rounds.example.org",
+    "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
 }
 
 
@@ -59,7 +60,29 @@ def test_production_refuses_to_start_with_debug_on():
     assert "DEBUG must be off in production" in result.stderr
 
 
-@pytest.mark.parametrize("key", ["", "insecure-local-only-key-change-me", "short"])
+@pytest.mark.parametrize(
+    "key",
+    [
+        "",
+        "insecure-local-only-key-change-me",
+        "short",
+        "a" * 60,
+        "ab" * 40,
+        "0123456789" * 8,
+        "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ",
+        "django-insecure-" + secrets.token_urlsafe(50),
+    ],
+    ids=[
+        "empty",
+        "default",
+        "short",
+        "one-letter",
+        "two-letters",
+        "digits",
+        "alphabet",
+        "django-insecure",
+    ],
+)
 def test_production_refuses_a_default_or_weak_secret_key(key):
     result = _manage("check", SECRET_KEY=key, **PROD_ENV)
     assert result.returncode != 0
@@ -140,3 +163,91 @@ def test_logs_never_carry_tokens_or_email_addresses():
     assert "ZZZZZZZZZZZZ" not in message
     assert "alice@hospital.org" not in message
     assert "[redacted]" in message and "[e-mail]" in message
+
+
+@pytest.mark.django_db
+def test_one_address_trying_a_few_passwords_on_many_accounts_is_stopped(client, settings):
+    """Credential stuffing: 4 guesses on each of 8 accounts stays under the per-account lockout."""
+    settings.LOGIN_IP_FAILURE_LIMIT = 20
+    for n in range(9):
+        UserFactory(username=f"doc{n}@rounds.test", password="correct-horse-battery")
+    url = reverse("login")
+    codes = [
+        client.post(url, {"username": f"doc{n}@rounds.test", "password": f"guess-{i}"}).status_code
+        for n in range(8)
+        for i in range(4)
+    ]
+    # Twenty failures from one address, whatever the accounts; then the address is locked out.
+    assert codes[:20] == [200] * 20
+    assert codes[20:] == [429] * 12
+    good = {"username": "doc8@rounds.test", "password": "correct-horse-battery"}
+    refused = client.post(url, good)
+    assert refused.status_code == 429
+    assert b"Too many failed sign-ins" in refused.content
+    assert "_auth_user_id" not in client.session
+    # Another address is not affected.
+    assert client.post(url, good, REMOTE_ADDR="198.51.100.7").status_code == 302
+
+
+def test_the_client_address_behind_proxies_ignores_what_the_client_wrote(rf, settings):
+    forged = "6.6.6.6, 203.0.113.9"  # the client wrote 6.6.6.6; nginx appended 203.0.113.9
+    request = rf.get("/", HTTP_X_FORWARDED_FOR=forged, REMOTE_ADDR="10.0.0.2")
+    settings.TRUSTED_PROXY_COUNT = 0
+    assert client_ip(request) == "10.0.0.2"
+    settings.TRUSTED_PROXY_COUNT = 1
+    assert client_ip(request) == "203.0.113.9"
+    settings.TRUSTED_PROXY_COUNT = 2
+    assert client_ip(request) == "6.6.6.6"
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        secrets.token_urlsafe(64),
+        secrets.token_hex(32),
+        "".join(
+            secrets.choice("abcdefghijklmnopqrstuvwxyz0123456789!@#$%^&*(-_=+)") for _ in range(50)
+        ),
+    ],
+    ids=["token_urlsafe", "token_hex", "django-style"],
+)
+def test_production_accepts_a_random_secret_key(key):
+    result = _manage("check", SECRET_KEY=key, **PROD_ENV)
+    assert result.returncode == 0, result.stderr
+
+
+def test_production_refuses_the_console_mail_backend_unless_told():
+    env = {**PROD_ENV, "SECRET_KEY": secrets.token_urlsafe(64)}
+    del env["EMAIL_BACKEND"]  # the default is the console
+    result = _manage("check", **env)
+    assert result.returncode != 0
+    assert "console e-mail backend" in result.stderr
+    console = "django.core.mail.backends.console.EmailBackend"
+    assert _manage("check", **{**env, "EMAIL_BACKEND": console}).returncode != 0
+    allowed = _manage("check", **{**env, "EMAIL_BACKEND": console, "EMAIL_CONSOLE_ALLOWED": "1"})
+    assert allowed.returncode == 0, allowed.stderr
+
+
+def test_gunicorn_access_log_masks_addresses_and_token_urls():
+    from config.gunicorn import RedactingLogger
+
+    atoms = RedactingLogger.scrub_atoms(
+        {
+            "r": "GET /accounts/reset/MTI/cbx3a7-0123456789abcdef0123456789abcdef/ HTTP/1.1",
+            "U": "/invite/MTI/cbx3a7-0123456789abcdef0123456789abcdef/",
+            "q": "q=alice%40example.org&email=bob@example.org",
+            "f": "https://rounds.example.org/accounts/reset/MTI/set-password/",
+            "s": "200",
+        }
+    )
+    line = " ".join(str(v) for v in atoms.values())
+    assert "0123456789abcdef" not in line
+    assert "alice" not in line and "bob@" not in line
+    assert "/accounts/reset/[redacted]/" in atoms["r"] and "/invite/[redacted]/" in atoms["U"]
+    assert atoms["s"] == "200"
+
+
+def test_gunicorn_uses_the_redacting_logger():
+    import config.gunicorn
+
+    assert config.gunicorn.logger_class is config.gunicorn.RedactingLogger

@@ -102,9 +102,14 @@ def test_project_admin_may_import_but_a_physician_may_not(project, cardiologist,
     owner = UserFactory(username="owner@rounds.test")
     project.admins.add(owner)
     assert client_for(owner).post(url(project), [sample(1)], format="json").status_code == 201
+    missing = client_for(cardiologist.user).post(
+        "/api/projects/nope/samples/import/", [sample(2)], format="json"
+    )
+    assert missing.status_code == 404
     for physician in (cardiologist, lead):
         response = client_for(physician.user).post(url(project), [sample(2)], format="json")
-        assert response.status_code == 403
+        # The same answer as for a project that does not exist: no way to tell them apart.
+        assert (response.status_code, response.json()) == (404, missing.json())
     assert not Sample.objects.filter(external_id="s-2").exists()
 
 

@@ -113,7 +113,9 @@ def test_invalid_gold_grades_are_reported_per_criterion(project, admin):
 
 def test_nul_characters_are_refused(project, admin):
     errors = errors_of(project, admin, lines(good(1, answer="a\u0000b")))
-    assert errors == ["bad.jsonl:1: contains a NUL character (\\u0000), which cannot be stored"]
+    assert errors == [
+        "bad.jsonl:1 answer: contains a NUL character (\\u0000), which cannot be stored"
+    ]
 
 
 def test_at_most_fifty_errors_are_listed(project, admin):

@@ -164,3 +164,19 @@ def test_a_changed_review_of_a_sample_that_left_open_is_refused(lab, tmp_path):
     assert err.value.details[0].code == "reviews_frozen"
     assert "can no longer be amended" in str(err.value.details[0])
     assert Review.objects.get().revision == 1
+
+
+def test_a_review_record_nested_deep_or_with_a_nul_is_named_not_a_500(lab, tmp_path):
+    deep: dict = {"x": 1}
+    for _ in range(900):
+        deep = {"k": deep}
+    path = write(
+        tmp_path,
+        [line(rationale="chest\u0000pain", verdict="reject"), line(sample_id="s-002", extra=deep)],
+    )
+    with pytest.raises(DomainError) as err:
+        reviews_import(project=lab, source=path, actor=None, filename="reviews.jsonl")
+    found = {(d.line, d.field): d.message for d in err.value.details}
+    assert "NUL" in found[(1, "rationale")]
+    assert any(line == 2 and "nested more than" in message for (line, _), message in found.items())
+    assert not Review.objects.exists()

@@ -186,8 +186,8 @@ def test_changing_overlap_reslots_open_samples(tmp_path, project_file, cardiolog
 
 AXES = "accuracy, completeness, communication, context_awareness, safety, reasoning_efficiency"
 TOP = (
-    "cohorts, consensus_threshold, gold_rate, guidelines, lease_minutes, name, overlap, rubric, "
-    "slug, specialty_match, status"
+    "cohorts, consensus_threshold, gold_rate, guidelines, image_hosts, lease_minutes, name, "
+    "overlap, rubric, slug, specialty_match, status"
 )
 BAD_FILES = [
     ("max: 5", "max: 1", "20 rubric.criteria[1].max: must be greater than min (1), got 1"),
@@ -354,3 +354,15 @@ def test_json_errors_name_the_line_of_the_field(tmp_path, cohort):
     assert load_fails(path) == [
         f"{path}:{line} rubric.criteria[1].max: must be greater than min (1), got 0"
     ]
+
+
+def test_image_hosts_are_read_from_the_project_file_and_checked(tmp_path, cohort):
+    from curation.models import Project
+
+    good = write(tmp_path, PROJECT_YAML + "image_hosts: [Images.Example.org, pacs.example.net]\n")
+    load(good)
+    assert Project.objects.get().image_hosts == ["images.example.org", "pacs.example.net"]
+    bad = write(tmp_path, PROJECT_YAML + "image_hosts: ['https://x.org/', '*.x.org']\n", "b.yaml")
+    errors = load_fails(bad)
+    assert any("image_hosts[0]" in line and "host name" in line for line in errors), errors
+    assert any("image_hosts[1]" in line for line in errors), errors

@@ -119,6 +119,27 @@ def test_next_names_the_cap_when_it_is_reached(client, cardiologist, project):
     assert "daily cap of 0 reviews" in response.content.decode()
 
 
+def test_a_get_of_next_never_leases_a_sample(client, cardiologist, project):
+    """A link preview, a prefetch or a crawler following the URL must not burn a sample."""
+    SampleFactory.create_batch(2, project=project)
+    signed_in(client, cardiologist)
+    url = f"/projects/{project.slug}/next/"
+
+    page = client.get(url)
+    assert page.status_code == 200
+    assert not Assignment.objects.exists()
+    html = page.content.decode()
+    assert re.search(rf'<form method="post" action="{url}">', html)
+    assert 'type="submit"' in html
+
+    started = client.post(url)
+    assignment = Assignment.objects.get(reviewer=cardiologist.user)
+    assert started["Location"] == reverse("review", args=[assignment.pk])
+    # A GET with a lease in hand opens it, and still leases nothing more.
+    assert client.get(url)["Location"] == reverse("review", args=[assignment.pk])
+    assert Assignment.objects.count() == 1
+
+
 # --- The review page -----------------------------------------------------------------------------
 
 
@@ -137,6 +158,8 @@ def test_review_page_shows_the_sample_and_the_rubric_as_labelled_groups(
         reasoning="Think of ACS first then aortic dissection",
         images=["https://images.example.org/ecg.png", "javascript:alert(1)"],
     )
+    project.image_hosts = ["images.example.org"]
+    project.save()
     assignment = lease(cardiologist, project)
     html = signed_in(client, cardiologist).get(f"/review/{assignment.pk}/").content.decode()
 
@@ -183,7 +206,10 @@ def test_submitting_the_form_saves_the_review_and_moves_to_the_next_sample(
     )
 
     assert response.status_code == 302
-    assert response["Location"] == f"/projects/{project.slug}/next/"
+    # The submit leases the next sample in the same POST: a GET of next leases nothing.
+    nxt = Assignment.objects.get(reviewer=cardiologist.user, status="leased")
+    assert nxt.sample == second
+    assert response["Location"] == f"/review/{nxt.pk}/"
     review = Review.objects.get(reviewer=cardiologist.user)
     assert review.grades == {
         "accurate": True,
@@ -195,10 +221,7 @@ def test_submitting_the_form_saves_the_review_and_moves_to_the_next_sample(
     assert review.corrected_answer == "Call 911 now."
     assert review.original_answer == first.answer
     assert review.source == "web"
-    follow = client.get(response["Location"])
-    nxt = Assignment.objects.get(reviewer=cardiologist.user, status="leased")
-    assert nxt.sample == second
-    assert follow["Location"] == f"/review/{nxt.pk}/"
+    assert client.get(f"/projects/{project.slug}/next/")["Location"] == f"/review/{nxt.pk}/"
 
 
 def test_a_resubmitted_form_creates_one_review(client, cardiologist, project):
@@ -209,7 +232,8 @@ def test_a_resubmitted_form_creates_one_review(client, cardiologist, project):
     again = post_review(client, assignment, client_key="k-1")
     assert Review.objects.filter(reviewer=cardiologist.user).count() == 1
     assert again.status_code == 302  # on to the next sample, like the first submit
-    assert again["Location"] == first["Location"] == f"/projects/{assignment.project.slug}/next/"
+    nxt = Assignment.objects.get(reviewer=cardiologist.user, status="leased")
+    assert again["Location"] == first["Location"] == f"/review/{nxt.pk}/"
     # Reopening the submitted sample shows the review already saved.
     reopened = client.get(f"/review/{assignment.pk}/")
     assert reopened["Location"] == reverse("my-review", args=[Review.objects.get().pk])
@@ -543,7 +567,7 @@ def test_markdown_keeps_formatting_and_drops_active_content():
     assert words_count("one two\nthree ") == 3
 
 
-def test_only_safe_image_urls_are_shown():
+def test_only_images_from_the_project_allow_list_are_shown():
     images = sample_images(
         [
             "https://x.org/a.png",
@@ -551,13 +575,54 @@ def test_only_safe_image_urls_are_shown():
             "javascript:alert(1)",
             7,
             "scans/ct-head.png",
-        ]
+            "https://tracker.example.com/pixel.gif?who=me",
+            "//x.org/protocol-relative.png",
+            "data:image/png;base64,iVBORw0KGgo=",
+        ],
+        allowed_hosts=["x.org"],
     )
     assert images == [
         {"url": "https://x.org/a.png", "alt": "Image 1 attached to the sample", "path": None},
-        {"url": "/media/b.png", "alt": "ECG", "path": None},
+        {"url": None, "alt": "ECG", "path": "/media/b.png"},
         {"url": None, "alt": "Image 5 attached to the sample", "path": "scans/ct-head.png"},
+        {
+            "url": None,
+            "alt": "Image 6 attached to the sample",
+            "path": None,
+            "host": "tracker.example.com",
+        },
+        {
+            "url": "data:image/png;base64,iVBORw0KGgo=",
+            "alt": "Image 8 attached to the sample",
+            "path": None,
+        },
     ]
+
+
+def test_an_image_host_off_the_allow_list_is_never_requested(client, cardiologist, project):
+    """An imported image URL is a request from the physician's browser: tracking, or a GET to
+    the app itself. Only the project's hosts are loaded, and the page's CSP says so too."""
+    SampleFactory(
+        project=project,
+        images=[
+            "https://tracker.example.com/pixel.gif?case=1",
+            "/projects/chest-pain/next/",
+            "https://imaging.hospital.example/ct.png",
+        ],
+    )
+    project.image_hosts = ["imaging.hospital.example"]
+    project.save()
+    assignment = lease(cardiologist, project)
+    response = signed_in(client, cardiologist).get(f"/review/{assignment.pk}/")
+    html = response.content.decode()
+    assert 'src="https://imaging.hospital.example/ct.png"' in html
+    assert "tracker.example.com/pixel" not in html
+    assert 'src="/projects/' not in html and 'href="/projects/chest-pain/next/"' not in html
+    assert "tracker.example.com is not on this project's image allow-list" in html
+    policy = response["Content-Security-Policy"]
+    img_src = next(d for d in policy.split(";") if d.strip().startswith("img-src")).split()
+    assert "https://imaging.hospital.example" in img_src
+    assert not any("tracker" in source or source == "*" for source in img_src)
 
 
 def test_durations_read_as_a_person_would_say_them():

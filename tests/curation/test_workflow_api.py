@@ -489,7 +489,7 @@ def test_a_draft_with_a_null_character_is_a_400_naming_where(cardiologist, proje
         format="json",
     )
     assert response.status_code == 400, response.content
-    assert "payload.rationale" in response.json()["payload"][0]
+    assert response.json()["errors"][0]["field"] == "payload.rationale"
 
 
 def test_a_time_on_task_beyond_the_column_is_a_400_not_a_500(cardiologist, project):

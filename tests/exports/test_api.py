@@ -251,3 +251,19 @@ def test_the_download_documents_the_media_types_it_sends():
     schema = SchemaGenerator().get_schema(request=None, public=True)
     content = schema["paths"]["/api/exports/{export_id}/download/"]["get"]["responses"]["200"]
     assert {"application/x-ndjson", "application/vnd.apache.parquet"} <= set(content["content"])
+
+
+@pytest.mark.parametrize(
+    "header",
+    ["bytes=0-" + "9" * 4400, "bytes=" + "1" * 4400 + "-", "bytes=-" + "9" * 4400],
+    ids=["last", "first", "suffix"],
+)
+def test_a_range_with_thousands_of_digits_is_a_416_in_the_error_shape(
+    curated, admin, token_key, header
+):
+    export = build(curated.project, admin, "sft")
+    response = client_for(token_key).get(f"/api/exports/{export.pk}/download/", HTTP_RANGE=header)
+    assert response.status_code == 416, response.content
+    assert response["Content-Range"] == f"bytes */{export.file_for(None)['bytes']}"
+    body = response.json()
+    assert body["errors"][0]["code"] == "range_not_satisfiable" and body["detail"]

@@ -112,7 +112,7 @@ def test_with_the_broker_down_physicians_work_and_jobs_wait_until_it_is_back(
 
     def review_next(client_key: str) -> None:
         """Open the next sample in the browser, submit it over the API."""
-        opened = timed(page.get, f"/projects/{project.slug}/next/", follow=True)
+        opened = timed(page.post, f"/projects/{project.slug}/next/", follow=True)
         assert opened.status_code == 200
         assert opened.redirect_chain and "/review/" in opened.redirect_chain[-1][0]
         lease = timed(api(physician).post, f"/api/projects/{project.slug}/next/")
