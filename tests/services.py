@@ -27,9 +27,10 @@ def database_url(settings_dict: dict) -> str:
 class CeleryWorker:
     """A `celery worker` process bound to the test database; kill it, start another."""
 
-    def __init__(self, env: dict, log_dir: Path) -> None:
+    def __init__(self, env: dict, log_dir: Path, extra: tuple[str, ...] = ()) -> None:
         self.env = env
         self.log_dir = log_dir
+        self.extra = extra  # more `celery worker` options: -Q, --beat ...
         self.proc: subprocess.Popen | None = None
         self.starts = 0
 
@@ -55,6 +56,7 @@ class CeleryWorker:
                 "--without-heartbeat",
                 "--hostname",
                 f"test{self.starts}@%h",
+                *self.extra,
             ],
             cwd=ROOT,
             env=self.env,
