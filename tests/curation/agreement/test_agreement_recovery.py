@@ -17,8 +17,8 @@ from core.models import OutboxMessage
 from curation.agreement.sweep import INTERRUPTED
 from curation.models import AgreementReport, Sample
 from curation.services.agreement import agreement_request
-from tests.faults.helpers import GRADES, backend_alive, backends_waiting_on_locks, review, wait_for
 from tests.factories import PhysicianFactory, SampleFactory, join
+from tests.faults.helpers import GRADES, backend_alive, backends_waiting_on_locks, review, wait_for
 from tests.services import CeleryWorker, database_url
 
 pytestmark = [pytest.mark.faults, pytest.mark.celery]
