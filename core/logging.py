@@ -15,6 +15,16 @@ _PATTERNS = [
 ]
 
 
+# An absolute file-system path (not the path of a URL): a slash that no word character, colon,
+# dot or slash precedes, and at least two segments.
+_SERVER_PATH = re.compile(r"(?<![\w:/.~])/(?:[^\s'\"/:,;()]+/)+[^\s'\",;()]*")
+
+
+def without_server_paths(text: str) -> str:
+    """The text with every absolute server path replaced: what API clients may read of an error."""
+    return _SERVER_PATH.sub("[path]", text or "")
+
+
 def scrub(text: str) -> str:
     for pattern, replacement in _PATTERNS:
         text = pattern.sub(replacement, text)

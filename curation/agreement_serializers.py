@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from core.fields import PublicErrorField
+
 from .models import AgreementReport, Review, Sample
 from .models.review import Verdict
 
@@ -11,6 +13,7 @@ from .models.review import Verdict
 class ReportSummarySerializer(serializers.ModelSerializer):
     project = serializers.CharField(source="project.slug")
     alpha = serializers.SerializerMethodField()
+    error = PublicErrorField()
 
     class Meta:
         model = AgreementReport
