@@ -1,4 +1,4 @@
-"""/healthz says the process serves; /readyz says whether the database, broker and storage answer."""
+"""/healthz: the process serves. /readyz: the database, broker and storage answer in time."""
 
 from __future__ import annotations
 
