@@ -30,10 +30,13 @@ def database_url(settings_dict: dict) -> str:
 class CeleryWorker:
     """A `celery worker` process bound to the test database; kill it, start another."""
 
-    def __init__(self, env: dict, log_dir: Path, extra: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self, env: dict, log_dir: Path, extra: tuple[str, ...] = (), name: str = "test"
+    ) -> None:
         self.env = env
         self.log_dir = log_dir
         self.extra = extra  # more `celery worker` options: -Q, --beat ...
+        self.name = name  # node name prefix: two workers side by side need different ones
         self.proc: subprocess.Popen | None = None
         self.starts = 0
 
@@ -58,7 +61,7 @@ class CeleryWorker:
                 "--without-mingle",
                 "--without-heartbeat",
                 "--hostname",
-                f"test{self.starts}@%h",
+                f"{self.name}{self.starts}@%h",
                 *self.extra,
             ],
             cwd=ROOT,
@@ -67,7 +70,7 @@ class CeleryWorker:
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 120  # a loaded two-core host takes its time
         logfile = self.log_dir / f"worker-{self.starts}.log"
         while time.monotonic() < deadline:
             if " ready." in logfile.read_text(errors="replace"):
@@ -75,7 +78,8 @@ class CeleryWorker:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"celery worker exited: {logfile.read_text()[-3000:]}")
             time.sleep(0.2)
-        raise RuntimeError("celery worker did not become ready in 60 s")
+        self.kill()  # never leave a worker behind that would take later tests' jobs
+        raise RuntimeError("celery worker did not become ready in 120 s")
 
     def kill(self) -> None:
         """SIGKILL the whole worker process group, as a crashed machine would."""
