@@ -124,8 +124,8 @@ def test_tasks_are_routed_by_name():
 def test_a_running_heavy_job_does_not_delay_an_interactive_one(
     start_worker, heavy_job_held, project, admin, cardiologist, settings
 ):
-    start_worker("heavy", "-Q", settings.CELERY_QUEUE_HEAVY)
-    start_worker("interactive", "-Q", settings.CELERY_QUEUE_INTERACTIVE)
+    heavy = start_worker("heavy", "-Q", settings.CELERY_QUEUE_HEAVY)
+    interactive = start_worker("interactive", "-Q", settings.CELERY_QUEUE_INTERACTIVE)
     heavy_job_held.take()
     agreement_request(project=project, actor=admin)
     wait_for(backends_waiting_on_locks, timeout=60, what="the agreement run to start and block")
@@ -138,6 +138,9 @@ def test_a_running_heavy_job_does_not_delay_an_interactive_one(
     # Done while the heavy job is still held, however long that is: the queues do not share.
     assert AgreementReport.objects.get(project=project).status == "running"
     assert waited < 20, waited
+    assert "curation.expire_leases" in interactive.log()
+    assert "curation.expire_leases" not in heavy.log()
+    assert "curation.compute_agreement" in heavy.log()
 
     # Operators see both: a job in flight on heavy, durations and a failure per task name.
     enqueue("exports.build", 999_999_999)  # no such export: the task fails
@@ -167,7 +170,7 @@ def test_one_worker_for_both_queues_leaves_the_interactive_job_waiting(
     start_worker, heavy_job_held, project, admin, cardiologist, settings
 ):
     queues = f"{settings.CELERY_QUEUE_INTERACTIVE},{settings.CELERY_QUEUE_HEAVY}"
-    start_worker("both", "-Q", queues)
+    both = start_worker("both", "-Q", queues)
     heavy_job_held.take()
     agreement_request(project=project, actor=admin)
     wait_for(backends_waiting_on_locks, timeout=60, what="the agreement run to start and block")
@@ -177,3 +180,4 @@ def test_one_worker_for_both_queues_leaves_the_interactive_job_waiting(
     assert lease_status(lease) == "leased"  # stuck behind the heavy job
     heavy_job_held.release()
     wait_for(lambda: lease_status(lease) == "expired", timeout=60, what="the lease sweep")
+    assert "curation.compute_agreement" in both.log() and "curation.expire_leases" in both.log()
