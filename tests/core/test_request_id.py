@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import io
 import logging
+import os
+import subprocess
+import sys
 
 import orjson
+from django.conf import settings
 from django.test import Client
 
 from core.logging import JsonFormatter, RedactSecretsFilter
@@ -55,9 +59,37 @@ def test_secrets_are_masked_in_json_lines():
     assert line["message"] == "key rpl_[redacted]" and line["request_id"] is None
 
 
-def test_production_logs_json_and_sentry_is_off_without_a_dsn():
-    from config.settings.base import logging_config, sentry_init
+def production_settings(**env) -> dict:
+    """What config.settings.production makes of an environment, read in a fresh interpreter."""
+    code = (
+        "import json, django; django.setup(); from django.conf import settings as s; "
+        "import sentry_sdk; c = sentry_sdk.get_client(); "
+        "print(json.dumps({'sentry': s.SENTRY_ENABLED, 'dsn': c.dsn, "
+        "'format': s.LOGGING['handlers']['console']['formatter'], "
+        "'hijack': s.CELERY_WORKER_HIJACK_ROOT_LOGGER}))"
+    )
+    base = {
+        "PATH": os.environ["PATH"],
+        "DJANGO_SETTINGS_MODULE": "config.settings.production",
+        "SECRET_KEY": "p" * 60,
+        "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/unused",
+    }
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        env={**base, **env},
+        cwd=settings.BASE_DIR,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    return orjson.loads(out.stdout.strip().splitlines()[-1])
 
-    config = logging_config("json", "INFO")
-    assert config["handlers"]["console"]["formatter"] == "json"
-    assert sentry_init("") is False
+
+def test_production_logs_json_and_reports_to_sentry_only_with_a_dsn():
+    plain = production_settings()
+    assert plain == {"sentry": False, "dsn": None, "format": "json", "hijack": False}
+    dsn = "http://public@127.0.0.1:9/1"
+    with_sentry = production_settings(SENTRY_DSN=dsn)
+    assert with_sentry["sentry"] is True and with_sentry["dsn"] == dsn
+    assert production_settings(LOG_FORMAT="plain")["format"] == "plain"
