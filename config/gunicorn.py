@@ -13,3 +13,16 @@ worker_class = "sync"
 timeout = 60
 backlog = 2048
 accesslog = "-"
+
+# With PROMETHEUS_MULTIPROC_DIR set (an empty folder per host, emptied before start), /metrics
+# adds up the request metrics of every worker; a worker that exits has its gauges dropped.
+_metrics_dir = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+if _metrics_dir:
+    os.makedirs(_metrics_dir, exist_ok=True)
+
+
+def child_exit(server, worker):
+    if _metrics_dir:
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)

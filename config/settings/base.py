@@ -303,6 +303,7 @@ CELERY_TASK_QUEUES = {
     name: {"exchange": name, "routing_key": name}
     for name in (CELERY_QUEUE_INTERACTIVE, CELERY_QUEUE_HEAVY)
 }
+# Task names routed to the heavy queue (names, not modules: they survive a code move).
 HEAVY_TASKS = (
     "curation.compute_agreement",
     "curation.labelstudio_push",
@@ -318,8 +319,9 @@ METRICS_REDIS_URL = os.environ.get("METRICS_REDIS_URL", "")
 METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
 # /readyz gives each check (database, broker, storage) at most this many seconds.
 READINESS_TIMEOUT_SECONDS = float(os.environ.get("READINESS_TIMEOUT_SECONDS", "2"))
-# An agreement run whose heartbeat is older than this has lost its worker; the sweep runs it again.
+# How often a running agreement job stamps its report's heartbeat.
 AGREEMENT_HEARTBEAT_SECONDS = float(os.environ.get("AGREEMENT_HEARTBEAT_SECONDS", "15"))
+# An agreement run whose heartbeat is older than this has lost its worker; the sweep runs it again.
 AGREEMENT_HEARTBEAT_STALE_SECONDS = int(os.environ.get("AGREEMENT_HEARTBEAT_STALE_SECONDS", "90"))
 # Runs of one project interrupted in a row before the sweep stops re-queuing it.
 AGREEMENT_MAX_ATTEMPTS = int(os.environ.get("AGREEMENT_MAX_ATTEMPTS", "3"))
@@ -329,9 +331,11 @@ CELERY_BEAT_SCHEDULE["exports-recover-stalled"] = {
     "task": "exports.recover_stalled",
     "schedule": 60.0,
 }
+# How often beat looks for agreement runs whose worker died.
+AGREEMENT_SWEEP_EVERY_SECONDS = float(os.environ.get("AGREEMENT_SWEEP_EVERY_SECONDS", "60"))
 CELERY_BEAT_SCHEDULE["agreement-recover-stalled"] = {
     "task": "curation.agreement_recover_stalled",
-    "schedule": float(os.environ.get("AGREEMENT_SWEEP_EVERY_SECONDS", "60")),
+    "schedule": AGREEMENT_SWEEP_EVERY_SECONDS,
 }
 CELERY_BEAT_SCHEDULE["labelstudio-pull-linked"] = {
     "task": "curation.labelstudio_pull_linked",
