@@ -6,6 +6,7 @@ database another can use the core. nginx in front buffers slow clients. WEB_WORK
 """
 
 import os
+import shutil
 
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
 workers = int(os.environ.get("WEB_WORKERS") or 2 * len(os.sched_getaffinity(0)) + 1)
@@ -14,11 +15,15 @@ timeout = 60
 backlog = 2048
 accesslog = "-"
 
-# With PROMETHEUS_MULTIPROC_DIR set (an empty folder per host, emptied before start), /metrics
+# With PROMETHEUS_MULTIPROC_DIR set (a folder per host, emptied when the server starts), /metrics
 # adds up the request metrics of every worker; a worker that exits has its gauges dropped.
 _metrics_dir = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
-if _metrics_dir:
-    os.makedirs(_metrics_dir, exist_ok=True)
+
+
+def on_starting(server):
+    if _metrics_dir:
+        shutil.rmtree(_metrics_dir, ignore_errors=True)
+        os.makedirs(_metrics_dir)
 
 
 def child_exit(server, worker):

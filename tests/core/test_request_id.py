@@ -93,3 +93,21 @@ def test_production_logs_json_and_reports_to_sentry_only_with_a_dsn():
     with_sentry = production_settings(SENTRY_DSN=dsn)
     assert with_sentry["sentry"] is True and with_sentry["dsn"] == dsn
     assert production_settings(LOG_FORMAT="plain")["format"] == "plain"
+
+
+def test_a_job_queued_during_a_request_carries_its_id(settings):
+    import redis
+
+    from config.celery import app
+
+    broker = redis.Redis.from_url(settings.CELERY_BROKER_URL)
+    queue = settings.CELERY_QUEUE_INTERACTIVE
+    broker.delete(queue)
+    token = current.set("req-7")
+    try:
+        app.send_task("curation.expire_leases")
+    finally:
+        current.reset(token)
+    raw = broker.lpop(queue)
+    broker.delete(queue)
+    assert orjson.loads(raw)["headers"]["request_id"] == "req-7"
