@@ -118,3 +118,20 @@ def test_no_link_before_the_export_is_built(curated, admin):
     response = client_for(key).get(f"/api/exports/{export.pk}/download-link/")
     assert response.status_code == 409
     assert response.json()["errors"][0]["code"] == "not_ready"
+
+
+def test_links_name_the_public_endpoint_pipelines_reach(
+    s3_storage, s3_server, curated, admin, settings
+):
+    """The app reaches the store by one name, pipelines by another: links are signed for theirs."""
+    public = s3_server.replace("127.0.0.1", "localhost")
+    settings.S3_PUBLIC_ENDPOINT_URL = public
+    export = export_create(actor=admin, project=curated.project, format="sft", enqueue=False)
+    export = export_build(export_id=export.pk)
+    assert export.status == "done", export.error
+    _, key = pipeline_token_create(name="trainer", projects=[curated.project], actor=admin)
+    link = client_for(key).get(f"/api/exports/{export.pk}/download-link/").data
+    assert link["url"].startswith(f"{public}/")
+    fetched = requests.get(link["url"], timeout=10)
+    assert fetched.status_code == 200
+    assert hashlib.sha256(fetched.content).hexdigest() == export.sha256
