@@ -156,7 +156,10 @@ class ExportDownloadLinkApi(ExportApi):
     @extend_schema(
         operation_id="exports_download_link",
         parameters=[SPLIT_PARAM],
-        responses=DownloadLinkOutput,
+        responses={
+            200: DownloadLinkOutput,
+            409: OpenApiResponse(OpenApiTypes.OBJECT, description="Not built yet."),
+        },
         description=(
             "A short-lived URL that downloads the data file straight from the object store "
             "(S3, MinIO); with local storage, the app's own download URL. Check the SHA-256."
@@ -193,7 +196,10 @@ class ExportRetryApi(ExportApi):
     @extend_schema(
         operation_id="exports_retry",
         request=None,
-        responses={202: ExportOutput},
+        responses={
+            202: ExportOutput,
+            409: OpenApiResponse(OpenApiTypes.OBJECT, description="The export has not failed."),
+        },
         description=(
             "Queue a failed export again (same spec and version). A pipeline token may retry "
             "the exports it asked for; administrators any export of their projects."
