@@ -6,6 +6,7 @@ database another can use the core. nginx in front buffers slow clients. WEB_WORK
 """
 
 import os
+import shutil
 
 from gunicorn import glogging
 
@@ -34,3 +35,20 @@ class RedactingLogger(glogging.Logger):
 
 
 logger_class = RedactingLogger
+
+# With PROMETHEUS_MULTIPROC_DIR set (a folder per host, emptied when the server starts), /metrics
+# adds up the request metrics of every worker; a worker that exits has its gauges dropped.
+_metrics_dir = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+
+
+def on_starting(server):
+    if _metrics_dir:
+        shutil.rmtree(_metrics_dir, ignore_errors=True)
+        os.makedirs(_metrics_dir)
+
+
+def child_exit(server, worker):
+    if _metrics_dir:
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)

@@ -4,6 +4,8 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from .metrics import metrics_view
+
 # Each app owns its URL modules; the API lives under /api/ and is described by the schema.
 api_patterns = [
     path("", include("curation.intake.api_urls")),
@@ -18,6 +20,8 @@ handler500 = "core.errorpages.server_error"
 
 urlpatterns = [
     path("favicon.ico", RedirectView.as_view(url=static("favicon.svg")), name="favicon"),
+    # /healthz and /readyz are answered by core.health.HealthCheckMiddleware.
+    path("metrics", metrics_view, name="metrics"),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves its script as a file (`?script`): no inline script for the CSP.

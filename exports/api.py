@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
+from django.conf import settings
 from django.urls import reverse
+from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
@@ -16,12 +20,18 @@ from core.authentication import ApiTokenAuthentication
 from core.errors import DomainError
 from core.pagination import LimitOffsetPagination
 
-from . import selectors, services
+from . import selectors, services, storage
 from .authentication import PipelineTokenAuthentication
-from .downloads import CONTENT_TYPES, data_file_response, side_file_response
+from .downloads import CONTENT_TYPES, built, data_file_response, side_file_response
 from .models import DatasetFormat, Export, FileFormat
 from .permissions import CanUseExports, token_of
-from .serializers import ExportCreateInput, ExportListQuery, ExportOutput, ExportPage
+from .serializers import (
+    DownloadLinkOutput,
+    ExportCreateInput,
+    ExportListQuery,
+    ExportOutput,
+    ExportPage,
+)
 
 
 class IgnoreFormatParameter(DefaultContentNegotiation):
@@ -143,6 +153,66 @@ class ExportDownloadApi(ExportApi):
     def get(self, request, export_id: int):
         export = selectors.export_for_actor(**self.actor(), export_id=export_id)
         return data_file_response(request, export, request.query_params.get("split"))
+
+
+class ExportDownloadLinkApi(ExportApi):
+    @extend_schema(
+        operation_id="exports_download_link",
+        parameters=[SPLIT_PARAM],
+        responses={
+            200: DownloadLinkOutput,
+            409: OpenApiResponse(OpenApiTypes.OBJECT, description="Not built yet."),
+        },
+        description=(
+            "A short-lived URL that downloads the data file straight from the object store "
+            "(S3, MinIO); with local storage, the app's own download URL. Check the SHA-256."
+        ),
+    )
+    def get(self, request, export_id: int):
+        export = selectors.export_for_actor(**self.actor(), export_id=export_id)
+        built(export)
+        split = request.query_params.get("split")
+        entry = export.file_for(split)
+        if entry is None:
+            raise DomainError(f"This export has no {split} split.", field="split")
+        filename = f"{export.project.slug}-v{export.version:04d}-{export.format}-{entry['path']}"
+        seconds = settings.S3_PRESIGNED_SECONDS
+        url = storage.presigned_url(
+            prefix=export.storage_prefix, name=entry["path"], filename=filename, expires=seconds
+        )
+        direct = url is not None
+        if url is None:
+            path = reverse("api-export-download", args=[export.pk])
+            url = request.build_absolute_uri(path + (f"?split={split}" if split else ""))
+        body = {
+            "url": url,
+            "direct": direct,
+            "expires_at": timezone.now() + dt.timedelta(seconds=seconds) if direct else None,
+            "filename": filename,
+            "bytes": entry["bytes"],
+            "sha256": entry["sha256"],
+        }
+        return Response(DownloadLinkOutput(body).data, headers={"Cache-Control": "no-store"})
+
+
+class ExportRetryApi(ExportApi):
+    @extend_schema(
+        operation_id="exports_retry",
+        request=None,
+        responses={
+            202: ExportOutput,
+            409: OpenApiResponse(OpenApiTypes.OBJECT, description="The export has not failed."),
+        },
+        description=(
+            "Queue a failed export again (same spec and version). A pipeline token may retry "
+            "the exports it asked for; administrators any export of their projects."
+        ),
+    )
+    def post(self, request, export_id: int):
+        export = selectors.export_for_actor(**self.actor(), export_id=export_id)
+        export = services.export_retry(export=export, actor=request.user, token=token_of(request))
+        body = ExportOutput(export, context={"request": request}).data
+        return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": body["url"]})
 
 
 class ExportManifestApi(ExportApi):

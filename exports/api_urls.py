@@ -15,6 +15,12 @@ urlpatterns = [
         api.ExportManifestApi.as_view(),
         name="api-export-manifest",
     ),
+    path(
+        "exports/<int:export_id>/download-link/",
+        api.ExportDownloadLinkApi.as_view(),
+        name="api-export-download-link",
+    ),
+    path("exports/<int:export_id>/retry/", api.ExportRetryApi.as_view(), name="api-export-retry"),
     path("exports/<int:export_id>/card/", api.ExportCardApi.as_view(), name="api-export-card"),
     path(
         "projects/<slug:slug>/exports/latest/",

@@ -50,20 +50,6 @@ def _byte_range(header: str, size: int) -> tuple[int, int] | None | bool:
     return start, end
 
 
-def _stream(fileobj, start: int, length: int):
-    try:
-        fileobj.seek(start)
-        remaining = length
-        while remaining > 0:
-            chunk = fileobj.read(min(CHUNK, remaining))
-            if not chunk:
-                break
-            remaining -= len(chunk)
-            yield chunk
-    finally:
-        fileobj.close()
-
-
 def built(export: Export) -> None:
     if export.status != Export.Status.DONE:
         raise Conflict(
@@ -130,7 +116,7 @@ def file_response(
             status = 206
     length = max(0, end - start + 1)
     response = StreamingHttpResponse(
-        _stream(storage.open_file(prefix=prefix, name=name), start, length),
+        storage.read_range(prefix=prefix, name=name, start=start, length=length, chunk=CHUNK),
         status=status,
         content_type=content_type,
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.urls import reverse
 from rest_framework import serializers
 
+from core.fields import PublicErrorField
 from curation.models.review import Verdict
 
 from .models import DatasetFormat, Export, FileFormat
@@ -73,6 +74,7 @@ class ExportOutput(serializers.ModelSerializer):
     card_url = serializers.SerializerMethodField()
     progress = serializers.SerializerMethodField()
     files = ExportFileOutput(many=True)
+    error = PublicErrorField(help_text="Why the build failed; names no server path.")
 
     class Meta:
         model = Export
@@ -133,3 +135,12 @@ class ExportPage(serializers.Serializer):
     next = serializers.URLField(allow_null=True)
     previous = serializers.URLField(allow_null=True)
     results = ExportOutput(many=True)
+
+
+class DownloadLinkOutput(serializers.Serializer):
+    url = serializers.URLField(help_text="Presigned object-store URL, or the app's download URL.")
+    direct = serializers.BooleanField(help_text="True: straight from the object store.")
+    expires_at = serializers.DateTimeField(allow_null=True)
+    filename = serializers.CharField()
+    bytes = serializers.IntegerField()
+    sha256 = serializers.CharField()

@@ -283,14 +283,28 @@ def export_fail(*, export: Export, reason: str) -> bool:
 
 
 @transaction.atomic
-def export_retry(*, export: Export, actor) -> Export:
-    """Queue a failed export again; the same spec and version, a fresh attempt."""
+def export_retry(*, export: Export, actor, token: PipelineToken | None = None) -> Export:
+    """Queue a failed export again; the same spec and version, a fresh attempt.
+
+    A pipeline token may retry only the exports it asked for itself.
+    """
+    if token is not None and export.created_by_token_id != token.pk:
+        raise DomainError(
+            "Only the pipeline that asked for this export can retry it.",
+            code="forbidden",
+            status=403,
+        )
     updated = Export.objects.filter(pk=export.pk, status=Export.Status.FAILED).update(
         status=Export.Status.QUEUED, error="", progress_rows=0, finished_at=None
     )
     if not updated:
         raise Conflict(f"Only a failed export can be retried; this one is {export.status}.")
-    audit_record(actor=actor, action="export.retry", obj=export)
+    audit_record(
+        actor=actor,
+        action="export.retry",
+        obj=export,
+        after={"token": token.prefix} if token is not None else None,
+    )
     _enqueue(export.pk)
     export.refresh_from_db()
     return export

@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "django_prometheus",
     "core",
     "annotators",
     "curation",
@@ -48,6 +49,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "core.health.HealthCheckMiddleware",
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    "core.requestid.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "core.errorpages.ErrorPagesMiddleware",  # the product's error pages under DEBUG too
@@ -58,6 +62,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 AUTHENTICATION_BACKENDS = [
@@ -180,14 +185,61 @@ STATIC_URL = "static/"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "var" / "static"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 
-# Where built exports and uploaded files live; any django-storages backend can replace it.
+# Where built exports and their manifests and cards live. STORAGE_BACKEND: "filesystem" (the
+# default, a folder under STORAGE_ROOT), "s3" (any S3 API: AWS, MinIO) or a dotted backend path.
 STORAGE_ROOT = Path(os.environ.get("STORAGE_ROOT", BASE_DIR / "var" / "storage"))
 MEDIA_ROOT = STORAGE_ROOT
+STORAGE_BACKEND = os.environ.get("STORAGE_BACKEND", "filesystem")
+S3_BUCKET = os.environ.get("S3_BUCKET", "rounds")  # the bucket every stored file goes to
+S3_ENDPOINT_URL = os.environ.get("S3_ENDPOINT_URL", "")  # empty: AWS; else e.g. http://minio:9000
+S3_PUBLIC_ENDPOINT_URL = os.environ.get("S3_PUBLIC_ENDPOINT_URL", "")  # host in presigned URLs
+S3_REGION = os.environ.get("S3_REGION", "us-east-1")  # the bucket's region
+S3_ACCESS_KEY_ID = os.environ.get("S3_ACCESS_KEY_ID", "")  # empty: boto3's own credential chain
+S3_SECRET_ACCESS_KEY = os.environ.get("S3_SECRET_ACCESS_KEY", "")  # pairs with the key id
+S3_ADDRESSING_STYLE = os.environ.get("S3_ADDRESSING_STYLE", "path")  # "path" suits MinIO
+# How long a presigned download URL handed to a pipeline stays valid.
+S3_PRESIGNED_SECONDS = int(os.environ.get("S3_PRESIGNED_SECONDS", "300"))
+
+
+def default_storage_config(backend: str, root: Path) -> dict:
+    """The `default` entry of STORAGES for a STORAGE_BACKEND value."""
+    if backend == "filesystem":
+        return {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(root)},
+        }
+    if backend == "s3":
+        from botocore.config import Config
+
+        return {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {
+                "bucket_name": S3_BUCKET,
+                "endpoint_url": S3_ENDPOINT_URL or None,
+                "region_name": S3_REGION,
+                "access_key": S3_ACCESS_KEY_ID or None,
+                "secret_key": S3_SECRET_ACCESS_KEY or None,
+                "addressing_style": S3_ADDRESSING_STYLE,
+                "signature_version": "s3v4",
+                "default_acl": None,
+                "file_overwrite": True,
+                "querystring_expire": S3_PRESIGNED_SECONDS,
+                # A storage that does not answer fails a request in seconds, not minutes.
+                "client_config": Config(
+                    s3={"addressing_style": S3_ADDRESSING_STYLE},
+                    signature_version="s3v4",
+                    connect_timeout=3,
+                    read_timeout=30,
+                    retries={"max_attempts": 3, "mode": "standard"},
+                    max_pool_connections=20,
+                ),
+            },
+        }
+    return {"BACKEND": backend, "OPTIONS": {}}
+
+
 STORAGES = {
-    "default": {
-        "BACKEND": os.environ.get("STORAGE_BACKEND", "django.core.files.storage.FileSystemStorage"),
-        "OPTIONS": {"location": str(STORAGE_ROOT)} if "STORAGE_BACKEND" not in os.environ else {},
-    },
+    "default": default_storage_config(STORAGE_BACKEND, STORAGE_ROOT),
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
@@ -285,11 +337,49 @@ CELERY_BROKER_TRANSPORT_OPTIONS: dict = {
     "socket_connect_timeout": CELERY_BROKER_CONNECTION_TIMEOUT,
     "max_retries": 0,
 }
+# Two queues, so a million-row agreement run never delays the one-second jobs physicians wait on.
+# Routing is by task name; anything not named here is interactive. Run one worker per queue
+# (`celery worker -Q interactive`, `-Q heavy`); a worker started without -Q consumes both.
+CELERY_QUEUE_INTERACTIVE = os.environ.get("CELERY_QUEUE_INTERACTIVE", "interactive")  # fast jobs
+CELERY_QUEUE_HEAVY = os.environ.get("CELERY_QUEUE_HEAVY", "heavy")  # agreement, exports, LS
+CELERY_TASK_DEFAULT_QUEUE = CELERY_QUEUE_INTERACTIVE
+CELERY_TASK_QUEUES = {
+    name: {"exchange": name, "routing_key": name}
+    for name in (CELERY_QUEUE_INTERACTIVE, CELERY_QUEUE_HEAVY)
+}
+# Task names routed to the heavy queue (names, not modules: they survive a code move).
+HEAVY_TASKS = (
+    "curation.compute_agreement",
+    "curation.labelstudio_push",
+    "curation.labelstudio_pull",
+    "curation.labelstudio_pull_linked",
+    "exports.build",
+)
+CELERY_TASK_ROUTES = {name: {"queue": CELERY_QUEUE_HEAVY} for name in HEAVY_TASKS}
+# Task durations and failures are counted in Redis (the broker's unless set), so the web's
+# metrics endpoint can report what every worker on every host did.
+METRICS_REDIS_URL = os.environ.get("METRICS_REDIS_URL", "")
+# Operators' bearer token for /metrics (staff sessions are let in too); empty: staff only.
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+# /readyz gives each check (database, broker, storage) at most this many seconds.
+READINESS_TIMEOUT_SECONDS = float(os.environ.get("READINESS_TIMEOUT_SECONDS", "2"))
+# How often a running agreement job stamps its report's heartbeat.
+AGREEMENT_HEARTBEAT_SECONDS = float(os.environ.get("AGREEMENT_HEARTBEAT_SECONDS", "15"))
+# An agreement run whose heartbeat is older than this has lost its worker; the sweep runs it again.
+AGREEMENT_HEARTBEAT_STALE_SECONDS = int(os.environ.get("AGREEMENT_HEARTBEAT_STALE_SECONDS", "90"))
+# Runs of one project interrupted in a row before the sweep stops re-queuing it.
+AGREEMENT_MAX_ATTEMPTS = int(os.environ.get("AGREEMENT_MAX_ATTEMPTS", "3"))
 CELERY_BEAT_SCHEDULE: dict = {}
 CELERY_BEAT_SCHEDULE["expire-leases"] = {"task": "curation.expire_leases", "schedule": 60.0}
 CELERY_BEAT_SCHEDULE["exports-recover-stalled"] = {
     "task": "exports.recover_stalled",
     "schedule": 60.0,
+}
+# How often beat looks for agreement runs whose worker died.
+AGREEMENT_SWEEP_EVERY_SECONDS = float(os.environ.get("AGREEMENT_SWEEP_EVERY_SECONDS", "60"))
+CELERY_BEAT_SCHEDULE["agreement-recover-stalled"] = {
+    "task": "curation.agreement_recover_stalled",
+    "schedule": AGREEMENT_SWEEP_EVERY_SECONDS,
 }
 CELERY_BEAT_SCHEDULE["labelstudio-pull-linked"] = {
     "task": "curation.labelstudio_pull_linked",
@@ -333,18 +423,58 @@ EXPORTS_PSEUDONYM_KEY = os.environ.get("EXPORTS_PSEUDONYM_KEY") or None
 # Exports: gather each sample's reviewers in SQL (False: in Python, for databases without it).
 EXPORTS_REVIEWERS_IN_SQL = True
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "filters": {"redact": {"()": "core.logging.RedactSecretsFilter"}},
-    "handlers": {
-        "console": {
-            "class": "logging.StreamHandler",
-            "formatter": "plain",
-            "filters": ["redact"],
-        }
-    },
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
-}
+# "plain" lines for people, "json" (one object a line, with the request id) for log shippers.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "plain")
+LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")  # the root logger's level
+
+
+def logging_config(fmt: str, level: str) -> dict:
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {
+            "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+            "json": {"()": "core.logging.JsonFormatter"},
+        },
+        "filters": {
+            "redact": {"()": "core.logging.RedactSecretsFilter"},
+            "request_id": {"()": "core.requestid.RequestIdFilter"},
+        },
+        "handlers": {
+            "console": {
+                "class": "logging.StreamHandler",
+                "formatter": "json" if fmt == "json" else "plain",
+                "filters": ["request_id", "redact"],
+            }
+        },
+        "root": {"handlers": ["console"], "level": level},
+        "loggers": {"django.db.backends": {"level": "WARNING"}},
+    }
+
+
+LOGGING = logging_config(LOG_FORMAT, LOG_LEVEL)
+# JSON logs: workers log through the configuration above instead of Celery's own handler.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = LOG_FORMAT != "json"
+
+# Error reports to Sentry when SENTRY_DSN is set (off otherwise); no personal data is sent.
+SENTRY_DSN = os.environ.get("SENTRY_DSN", "")
+SENTRY_ENVIRONMENT = os.environ.get("SENTRY_ENVIRONMENT", "production")  # tag on every event
+SENTRY_TRACES_SAMPLE_RATE = float(os.environ.get("SENTRY_TRACES_SAMPLE_RATE", "0"))  # 0: no traces
+
+
+def sentry_init(dsn: str) -> bool:
+    """Start the Sentry SDK with the Django and Celery integrations; False when no DSN is set."""
+    if not dsn:
+        return False
+    import sentry_sdk
+    from sentry_sdk.integrations.celery import CeleryIntegration
+    from sentry_sdk.integrations.django import DjangoIntegration
+
+    sentry_sdk.init(
+        dsn=dsn,
+        environment=SENTRY_ENVIRONMENT,
+        integrations=[DjangoIntegration(), CeleryIntegration()],
+        traces_sample_rate=SENTRY_TRACES_SAMPLE_RATE,
+        send_default_pii=False,
+    )
+    return True

@@ -7,7 +7,15 @@ import os
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import DEFAULT_SECRET_KEY, EMAIL_BACKEND, env_bool
+from .base import (
+    DEFAULT_SECRET_KEY,
+    EMAIL_BACKEND,
+    LOG_LEVEL,
+    SENTRY_DSN,
+    env_bool,
+    logging_config,
+    sentry_init,
+)
 
 if env_bool("DEBUG", False):
     raise ImproperlyConfigured("DEBUG must be off in production (unset DEBUG).")
@@ -65,3 +73,12 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o]
+
+# Health probes come over plain HTTP from inside the host; they are answered before the redirect
+# anyway (core.health), this keeps /metrics scrapable the same way.
+SECURE_REDIRECT_EXEMPT = [r"^metrics$"]
+
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "json")
+LOGGING = logging_config(LOG_FORMAT, LOG_LEVEL)
+CELERY_WORKER_HIJACK_ROOT_LOGGER = LOG_FORMAT != "json"
+SENTRY_ENABLED = sentry_init(SENTRY_DSN)

@@ -14,7 +14,7 @@ prepared_statements(DATABASES["default"])  # noqa: F405
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 STORAGE_ROOT = Path(os.environ.get("STORAGE_ROOT", BASE_DIR / "var" / "test-storage"))  # noqa: F405
-STORAGES["default"]["OPTIONS"] = {"location": str(STORAGE_ROOT)}  # noqa: F405
+STORAGES["default"] = default_storage_config(STORAGE_BACKEND, STORAGE_ROOT)  # noqa: F405
 REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {  # noqa: F405
     "token": "1000000/hour",
     "anon": "1000000/hour",

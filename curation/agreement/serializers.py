@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from core.fields import PublicErrorField
 from curation.access import REVIEWED_IT
 from curation.models import AgreementReport, Review, Sample
 from curation.models.review import Verdict
@@ -12,6 +13,7 @@ from curation.models.review import Verdict
 class ReportSummarySerializer(serializers.ModelSerializer):
     project = serializers.CharField(source="project.slug")
     alpha = serializers.SerializerMethodField()
+    error = PublicErrorField()
 
     class Meta:
         model = AgreementReport

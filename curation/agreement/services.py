@@ -29,13 +29,12 @@ from curation.agreement.stats.consensus import METHODS
 from curation.agreement.stats.indexing import dense_unique
 from curation.agreement.stats.report import Dataset, Item, Outcome, build_consensus, build_report
 from curation.agreement.store import consensus_store, stored_digests
+from curation.agreement.sweep import INTERRUPTED, LOCK_NAMESPACE, RunHeartbeat
 from curation.models import AgreementReport, Project, Sample
 from curation.reviewing.lifecycle import samples_settle
 from curation.rubrics.codes import grade_code, rubric_items
 
 log = logging.getLogger(__name__)
-
-LOCK_NAMESPACE = 0x524E4441  # "RNDA": advisory-lock namespace of agreement runs
 
 
 def _items(project: Project) -> list[Item]:
@@ -198,18 +197,16 @@ def agreement_compute(
         )
     with _project_lock(project):
         stale = AgreementReport.objects.filter(project=project, status="running")
-        stale.update(
-            status="failed",
-            error="Interrupted: the run stopped before finishing.",
-            finished_at=timezone.now(),
-        )
+        stale.update(status="failed", error=INTERRUPTED, finished_at=timezone.now())
         report = AgreementReport.objects.create(
             project=project,
             method=method,
             requested_by=actor if getattr(actor, "pk", None) else None,
+            heartbeat_at=timezone.now(),
         )
         started = time.monotonic()
         laps = _Laps()
+        heartbeat = RunHeartbeat(report.pk).start()
         try:
             items = _items(project)
             read = read_postgres if connection.vendor == "postgresql" else read_portable
@@ -237,6 +234,8 @@ def agreement_compute(
         except Exception as exc:
             _mark_failed(report, exc)
             raise
+        finally:
+            heartbeat.close()
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,11 @@ from django.db import InterfaceError, OperationalError
 
 log = logging.getLogger(__name__)
 
-__all__ = ["compute_agreement", "compute_agreement_for_active_projects"]
+__all__ = [
+    "agreement_recover_stalled",
+    "compute_agreement",
+    "compute_agreement_for_active_projects",
+]
 
 
 @shared_task(
@@ -65,3 +69,21 @@ def compute_agreement_for_active_projects() -> int:
     for pk in ids:
         compute_agreement.delay(pk)
     return len(ids)
+
+
+@shared_task(
+    name="curation.agreement_recover_stalled",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(OperationalError, InterfaceError),
+    retry_backoff=5,
+    max_retries=3,
+    soft_time_limit=60,
+    time_limit=90,
+    ignore_result=True,
+)
+def agreement_recover_stalled() -> list[int]:
+    """The beat sweep: runs whose worker died are marked interrupted and queued again."""
+    from .agreement.sweep import agreement_recover_stalled as sweep
+
+    return sweep()

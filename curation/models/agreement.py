@@ -34,6 +34,9 @@ class AgreementReport(models.Model):
     settled = models.PositiveIntegerField(default=0)
     sent_to_adjudication = models.PositiveIntegerField(default=0)
     error = models.TextField(blank=True)
+    heartbeat_at = models.DateTimeField(
+        null=True, blank=True, help_text="Last sign of life of a running job (see the sweep)."
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -169,6 +169,22 @@ EXPECTED: dict[str, dict[str, str]] = {
         "*": "401 403 403 403 405 405 405 405 405 403 403",
         "GET": "401 403 403 403 409 409 409 409 409 403 403",
     },
+    # /api/exports/<id>/download-link/ (the export is still queued: 409)
+    "api-export-download-link": {
+        "*": "401 403 403 403 405 405 405 405 405 403 403",
+        "GET": "401 403 403 403 409 409 409 409 409 403 403",
+    },
+    # /api/exports/<id>/retry/ (queued, not failed: 409; a token other than the one that asked:
+    # 403)
+    "api-export-retry": {
+        "*": "401 403 403 403 405 405 405 405 405 403 403",
+        "POST": "401 403 403 403 409 409 409 403 409 403 403",
+    },
+    # /metrics (staff, or the operators' token; a pipeline token is not one)
+    "metrics": {
+        "*": "405 405 405 405 405 405 405 405 405 405 405",
+        "GET": "401 403 403 403 403 200 200 403 403 403 403",
+    },
     # /api/exports/<id>/manifest/
     "api-export-manifest": {
         "*": "401 403 403 403 405 405 405 405 405 403 403",

@@ -85,11 +85,18 @@ class PrivateRedis:
     def client(self) -> redis.Redis:
         return redis.Redis.from_url(self.url, socket_connect_timeout=1)
 
-    def queued_task_ids(self, queue: str = "celery") -> list[str]:
+    def queued_task_ids(self, queue: str | None = None) -> list[str]:
+        """Task ids waiting in `queue`, or in every configured queue (interactive, heavy)."""
         import json
 
-        messages = self.client().lrange(queue, 0, -1)
-        return [json.loads(m)["headers"]["id"] for m in reversed(messages)]  # delivery order
+        from django.conf import settings
+
+        queues = [queue] if queue else list(settings.CELERY_TASK_QUEUES)
+        ids = []
+        for name in queues:
+            messages = self.client().lrange(name, 0, -1)
+            ids += [json.loads(m)["headers"]["id"] for m in reversed(messages)]  # delivery order
+        return ids
 
 
 @pytest.fixture
