@@ -21,6 +21,7 @@ from django.utils import timezone
 from annotators.models import Specialty
 from core.audit import audit_record
 from core.errors import Conflict, DomainError
+from core.tokens import expiry_check
 from curation.models import Project
 
 from . import storage
@@ -325,7 +326,7 @@ def _hash_key(key: str) -> str:
 
 @transaction.atomic
 def pipeline_token_create(
-    *, name: str, projects: list[Project], actor
+    *, name: str, projects: list[Project], actor, expires_at: dt.datetime | None = None
 ) -> tuple[PipelineToken, str]:
     """A new token scoped to `projects`; returns it and its key, which is never shown again."""
     if not getattr(actor, "is_staff", False):
@@ -335,6 +336,7 @@ def pipeline_token_create(
         raise DomainError("is required", field="name")
     if not projects:
         raise DomainError("must name at least one project", field="projects")
+    expiry_check(expires_at)
     key = TOKEN_PREFIX + secrets.token_urlsafe(32)
     user = get_user_model().objects.create(
         username=f"pipeline-{secrets.token_hex(6)}", first_name=name[:150], is_staff=False
@@ -342,14 +344,22 @@ def pipeline_token_create(
     user.set_unusable_password()
     user.save(update_fields=["password"])
     token = PipelineToken.objects.create(
-        name=name, prefix=key[:12], key_hash=_hash_key(key), user=user, created_by=actor
+        name=name,
+        prefix=key[:12],
+        key_hash=_hash_key(key),
+        user=user,
+        created_by=actor,
+        expires_at=expires_at,
     )
     token.projects.set(projects)
     audit_record(
         actor=actor,
         action="pipeline_token.create",
         obj=token,
-        after={"projects": sorted(p.slug for p in projects)},
+        after={
+            "projects": sorted(p.slug for p in projects),
+            "expires_at": expires_at.isoformat() if expires_at else None,
+        },
     )
     return token, key
 
@@ -371,6 +381,7 @@ def pipeline_token_authenticate(key: str) -> PipelineToken | None:
     token = (
         PipelineToken.objects.select_related("user")
         .filter(key_hash=_hash_key(key), revoked_at__isnull=True)
+        .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=timezone.now()))
         .first()
     )
     if token is None or not token.user.is_active:

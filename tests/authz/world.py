@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from django.test import Client
 from django.utils import timezone
 
+from core.tokens import api_token_create
 from curation.models import Assignment, Review
 from curation.reviewing.assignment import assignment_next
 from exports.models import Export
@@ -47,6 +48,8 @@ class World:
     cohort_slug: str
     users: dict
     pipeline_key: str
+    pipeline_token_id: int = 0
+    api_token_id: int = 0
 
     def client_for(self, role: str) -> Client:
         client = Client(raise_request_exception=False)
@@ -68,6 +71,8 @@ class World:
             "physician_id": self.physician_id,
             "uidb64": "MQ",
             "token": "set-password",
+            "token_id": self.api_token_id,
+            "pipeline_token_id": self.pipeline_token_id,
         }
         return {name: values[name] for name in pattern_kwargs}
 
@@ -121,6 +126,8 @@ def build_world() -> World:
             "superuser": superuser,
         },
         pipeline_key=key,
+        pipeline_token_id=token.pk,
+        api_token_id=api_token_create(user=reviewer.user, name="reviewer's script")[0].pk,
     )
 
 
