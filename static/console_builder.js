@@ -81,13 +81,43 @@
     });
   }
 
-  function add() {
+  function add(spec) {
     const item = template.content.firstElementChild.cloneNode(true);
     list.appendChild(item);
+    if (spec) fill(item, spec);
     showKind(item);
     renumber();
-    item.querySelector("[data-c=label]").focus();
+    if (!spec) item.querySelector("[data-c=label]").focus();
     changed();
+  }
+
+  // After a refused submit the page comes back with the document: rebuild the form from it.
+  function fill(item, spec) {
+    const set = (name, value) => {
+      if (value !== undefined && value !== null) item.querySelector(`[data-c=${name}]`).value = value;
+    };
+    ["label", "key", "kind", "guidance", "min", "max", "points"].forEach((name) => set(name, spec[name]));
+    item.querySelector("[data-c=allow_na]").checked = Boolean(spec.allow_na);
+    if (spec.labels) set("labels", Object.entries(spec.labels).map(([k, v]) => `${k} = ${v}`).join("\n"));
+    if (spec.choices) set("choices", spec.choices.join("\n"));
+  }
+
+  function restore() {
+    let doc;
+    try {
+      doc = JSON.parse(documentField.value);
+    } catch (e) {
+      return;
+    }
+    const set = (name, value) => {
+      if (value !== undefined && value !== null) section.querySelector(`[data-b=${name}]`).value = value;
+    };
+    set("name", doc.name);
+    set("slug", doc.slug);
+    set("overlap", doc.overlap);
+    set("guidelines", doc.guidelines);
+    set("rubric", doc.rubric && doc.rubric.name);
+    ((doc.rubric && doc.rubric.criteria) || []).forEach((spec) => add(spec));
   }
 
   list.addEventListener("click", (event) => {
@@ -105,8 +135,9 @@
     changed();
   });
   section.addEventListener("input", changed);
-  section.querySelector("#add-criterion").addEventListener("click", add);
+  section.querySelector("#add-criterion").addEventListener("click", () => add());
   section.querySelector("#builder-form").addEventListener("submit", () => {
     documentField.value = JSON.stringify(buildDocument(), null, 2);
   });
+  if (documentField.value.trim()) restore();
 })();

@@ -77,7 +77,13 @@ def test_admin_builds_a_rubric_loads_a_file_uploads_samples_and_makes_tokens(
     fill_criterion(page, 3, "Complete", "ordinal", **{"Lowest score": "1", "Highest score": "3"})
     criterion(page, 3).get_by_label("Score labels").fill("1 = Misses essentials\n3 = Complete")
     fill_criterion(page, 4, "Tone", "nominal", **{"Choices, one a line": "warm\ncold"})
-    fill_criterion(page, 5, "Scratch", "binary")
+    fill_criterion(page, 5, "Tone", "binary")  # a second "tone": the server says no
+    submit(page, "Create project")
+    error = page.get_by_test_id("load-error").inner_text()
+    assert "rubric.criteria[4].key: 'tone' is used by an earlier criterion" in error
+    assert not Project.objects.exists()
+    assert page.locator("#criteria > li").count() == 5  # the builder comes back as it was
+    assert criterion(page, 4).get_by_label("Choices, one a line").input_value() == "warm\ncold"
     criterion(page, 5).get_by_role("button", name="Remove").click()
     criterion(page, 2).get_by_role("button", name="Move up").click()
     preview = page.get_by_test_id("preview")
