@@ -7,7 +7,7 @@ import pytest
 from annotators.services import physician_verify
 from core.audit import audit_record
 from core.models import AuditEvent
-from tests.browser.test_admin_console import PASSWORD, sign_in, submit
+from tests.browser.test_admin_console import PASSWORD, SHOTS, sign_in, submit
 from tests.factories import PhysicianFactory, UserFactory
 
 pytestmark = pytest.mark.browser
@@ -56,6 +56,8 @@ def test_admin_finds_a_verification_by_friendly_filters_and_pages_through(
     assert "Ada Admin verified Dr Okafor's licence." in text
     assert "Verification: unverified → verified" in text
     assert "True" not in text and "False" not in text
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "console-audit.png"), full_page=True)
 
     page.goto("/console/audit/")
     page.get_by_label("What happened").select_option(label="Per-physician cap set")

@@ -11,7 +11,7 @@ from rest_framework.test import APIClient
 from core.models import ApiToken
 from curation.models import Project, Sample
 from exports.models import PipelineToken
-from tests.browser.test_admin_console import PASSWORD, console_nav, sign_in, submit
+from tests.browser.test_admin_console import PASSWORD, SHOTS, console_nav, sign_in, submit
 from tests.factories import PhysicianFactory, ProjectFactory, UserFactory
 
 pytestmark = pytest.mark.browser
@@ -98,6 +98,8 @@ def test_admin_builds_a_rubric_loads_a_file_uploads_samples_and_makes_tokens(
     assert preview.get_by_text("Met (+8 points)").is_visible()
     assert preview.get_by_text("1 · Misses essentials").is_visible()
     assert not Project.objects.filter(slug="chest-pain-triage").exists()
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "console-rubric-builder.png"), full_page=True)
     submit(page, "Create project")
     assert page.url.endswith("/console/projects/chest-pain-triage/")
     assert "Project chest-pain-triage created" in page.inner_text(".messages")
@@ -149,6 +151,7 @@ def test_admin_builds_a_rubric_loads_a_file_uploads_samples_and_makes_tokens(
     assert page.locator("#upload-progress").get_attribute("value") == "100"
     assert page.get_by_test_id("upload-percent").inner_text() == "Done"
     assert Sample.objects.filter(project=project).count() == 200
+    page.screenshot(path=str(SHOTS / "console-upload.png"), full_page=True)
 
     # A pipeline token for one project, expiring; its key shown once; then revoked.
     console_nav(page, "Pipeline tokens")
