@@ -13,7 +13,7 @@ from django.db.models.functions import Cast
 
 from annotators.models import Physician
 from core.errors import NotFound
-from curation.models import AgreementReport, Project, Review, Sample
+from curation.models import Project, Review, Sample
 
 from .models import DatasetFormat, Export, PipelineToken
 
@@ -71,14 +71,6 @@ def export_latest(
 
 
 # ---------------------------------------------------------------- what a build reads
-
-
-def latest_agreement_report(project: Project) -> AgreementReport | None:
-    return (
-        AgreementReport.objects.filter(project=project, status=AgreementReport.Status.DONE)
-        .order_by("-created_at", "-id")
-        .first()
-    )
 
 
 def physician_reviews() -> QuerySet[Review]:

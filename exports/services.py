@@ -22,13 +22,13 @@ from annotators.models import Specialty
 from core.audit import audit_record
 from core.errors import Conflict, DomainError
 from core.tokens import expiry_check
+from curation.agreement.selectors import latest_report
 from curation.models import Project
 
 from . import storage
 from .build import dataset_build
 from .card import card_render, manifest_build
 from .models import Export, PipelineToken
-from .selectors import latest_agreement_report
 from .spec import spec_normalise
 
 log = logging.getLogger(__name__)
@@ -190,7 +190,7 @@ def export_build(
             files=result.files,
             row_count=result.row_count,
             stats=result.stats,
-            agreement_report=latest_agreement_report(export.project),
+            agreement_report=latest_report(export.project),
         )
         (workdir / "manifest.json").write_bytes(
             orjson.dumps(manifest, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS)
