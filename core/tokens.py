@@ -8,7 +8,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from .audit import audit_record
@@ -70,7 +70,7 @@ LAST_USED_EVERY = timedelta(minutes=5)
 LOOKUP = """
 SELECT {columns} FROM {token} t JOIN {user} u ON u.id = t.user_id
 WHERE t.key_hash = %(hash)s AND t.revoked_at IS NULL AND u.is_active
-  AND (t.expires_at IS NULL OR t.expires_at > now())
+  AND (t.expires_at IS NULL OR t.expires_at > %(now)s)
 """
 
 
@@ -91,12 +91,14 @@ def api_token_lookup(key: str) -> ApiToken | None:
     cost more than running it."""
     if not key.startswith(PREFIX):
         return None
-    row = fetchone_hot(_lookup_sql(), {"hash": hash_key(key)})
+    # The clock is read here, not by the database: its now() is when the transaction began.
+    now = timezone.now()
+    stamp = connection.ops.adapt_datetimefield_value(now)
+    row = fetchone_hot(_lookup_sql(), {"hash": hash_key(key), "now": stamp})
     if row is None:
         return None
     token, user = instances(row, (ApiToken, get_user_model()))
     ApiToken.user.field.set_cached_value(token, user)
-    now = timezone.now()
     if token.last_used_at is None or now - token.last_used_at > LAST_USED_EVERY:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
         token.last_used_at = now
