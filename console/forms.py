@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from django import forms
 
 from annotators.models import Cohort, CohortMembership, Physician, Specialty
@@ -117,3 +119,44 @@ class CohortRenameForm(forms.Form):
 class MemberAddForm(forms.Form):
     email = forms.EmailField(label="Physician's e-mail")
     role = forms.ChoiceField(label="Role", choices=CohortMembership.Role.choices)
+
+
+EXPIRY_CHOICES = [
+    ("30", "In 30 days"),
+    ("90", "In 90 days"),
+    ("365", "In a year"),
+    ("never", "Never"),
+]
+
+
+class TokenForm(forms.Form):
+    """A personal API token: what it is for, and when it stops working."""
+
+    name = forms.CharField(
+        label="Token name",
+        max_length=100,
+        help_text="Where it is used, e.g. “evaluation notebook”.",
+    )
+    expires = forms.ChoiceField(label="Expires", choices=EXPIRY_CHOICES, initial="90")
+
+    def expires_at(self, now: datetime) -> datetime | None:
+        days = self.cleaned_data["expires"]
+        return None if days == "never" else now + timedelta(days=int(days))
+
+
+class PipelineTokenForm(TokenForm):
+    name = forms.CharField(
+        label="Token name",
+        max_length=100,
+        help_text="The pipeline that uses it, e.g. “sft-nightly”.",
+    )
+    projects = forms.ModelMultipleChoiceField(
+        label="Projects it may export",
+        queryset=None,
+        to_field_name="slug",
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args, projects, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["projects"].queryset = projects

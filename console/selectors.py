@@ -332,6 +332,17 @@ def workload(user, *, now: datetime | None = None) -> dict:
 # --- the audit log ----------------------------------------------------------------------------
 
 
+def _actor_matches(text: str) -> Q:
+    """Who: part of an e-mail, or a name ("Ada", "Ada Admin"); "Rounds" for automatic events."""
+    words = Q()
+    for word in text.split():
+        words &= Q(actor__first_name__icontains=word) | Q(actor__last_name__icontains=word)
+    match = Q(actor_label__icontains=text) | words
+    if text.lower() in {"rounds", "system", "automatic"}:
+        match |= Q(actor__isnull=True)
+    return match
+
+
 def audit_events(
     user,
     *,
@@ -343,9 +354,9 @@ def audit_events(
 ) -> QuerySet[AuditEvent]:
     """The audit log, newest first, filtered; staff only."""
     _staff_only(user)
-    qs = AuditEvent.objects.all()
+    qs = AuditEvent.objects.select_related("actor")
     if actor:
-        qs = qs.filter(actor_label__icontains=actor.strip())
+        qs = qs.filter(_actor_matches(actor.strip()))
     if action:
         qs = qs.filter(action__startswith=action.strip())
     if object_type:
@@ -365,4 +376,8 @@ def own_activity(user) -> QuerySet[AuditEvent]:
         if physician_id
         else Q(pk__in=[])
     )
-    return AuditEvent.objects.filter(Q(actor_id=user.pk) | about_me).order_by("-created_at", "-id")
+    return (
+        AuditEvent.objects.filter(Q(actor_id=user.pk) | about_me)
+        .select_related("actor")
+        .order_by("-created_at", "-id")
+    )

@@ -5,7 +5,7 @@ The onboarding and cohort forms come first: `console/cohorts/new/` must win over
 
 from django.urls import path
 
-from console import people_views, views
+from console import people_views, project_views, token_views, views
 
 urlpatterns = [
     # Physicians and cohorts: onboarding and the cohort forms.
@@ -60,6 +60,26 @@ urlpatterns = [
         people_views.cohort_member_remove_view,
         name="console-cohort-member-remove",
     ),
+    # Projects from a file or the rubric builder, sample uploads, tokens.
+    path("console/projects/new/", project_views.project_new, name="console-project-new"),
+    path(
+        "console/projects/new/preview/",
+        project_views.project_preview,
+        name="console-project-preview",
+    ),
+    path(
+        "console/projects/<slug:slug>/samples/",
+        project_views.samples_upload,
+        name="console-samples-upload",
+    ),
+    path("console/pipeline-tokens/", token_views.pipeline_tokens, name="console-pipeline-tokens"),
+    path(
+        "console/pipeline-tokens/<int:pipeline_token_id>/revoke/",
+        token_views.pipeline_token_revoke_view,
+        name="console-pipeline-token-revoke",
+    ),
+    path("me/tokens/", token_views.my_tokens, name="my-tokens"),
+    path("me/tokens/<int:token_id>/revoke/", token_views.my_token_revoke, name="my-token-revoke"),
     # The reading pages, and the project and physician actions on them.
     path("console/", views.console_home, name="console"),
     path("console/projects/", views.projects, name="console-projects"),

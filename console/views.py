@@ -24,7 +24,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from annotators.access import admin_required, is_admin
 from annotators.models import Cohort, CohortMembership, Physician, Specialty
-from console import people, selectors
+from console import audit_log, people, selectors
 from console.forms import CapForm, CohortRenameForm, MemberAddForm, NoteForm, ReasonForm, VerifyForm
 from core.errors import DomainError, NotFound
 from curation import access
@@ -124,35 +124,6 @@ def progress_bar(progress: dict) -> dict:
         "total": total,
         "summary": f"{summary} of {total} samples",
     }
-
-
-def _value(value) -> str:
-    if value is None or value == "":
-        return "—"
-    if isinstance(value, list | tuple):
-        return ", ".join(_value(v) for v in value) or "—"
-    if isinstance(value, dict):
-        return "; ".join(f"{k}: {_value(v)}" for k, v in value.items())
-    return str(value)
-
-
-def event_changes(events) -> list:
-    """Each audit event with `changes`: what it set, as (field, before, after) in words."""
-    out = []
-    for event in events:
-        before = event.before if isinstance(event.before, dict) else {}
-        after = event.after if isinstance(event.after, dict) else {}
-        keys = list(dict.fromkeys([*after, *before]))
-        event.changes = [
-            {
-                "key": key.replace("_", " "),
-                "before": _value(before[key]) if key in before else None,
-                "after": _value(after[key]) if key in after else None,
-            }
-            for key in keys
-        ]
-        out.append(event)
-    return out
 
 
 def _decorate(row: dict) -> dict:
@@ -292,7 +263,7 @@ def physician_detail(request: HttpRequest, physician_id: int) -> HttpResponse:
         "by_project": people.physician_reviews_by_project(physician),
         "agreement": agreement_selectors.own_agreement(user),
         "quality": agreement_selectors.own_quality(user),
-        "activity": event_changes(people.physician_activity(physician)),
+        "activity": audit_log.log_lines(people.physician_activity(physician)),
         "verify_form": VerifyForm.for_physician(physician),
         "suspend_form": ReasonForm(),
         "reinstate_form": NoteForm(),
@@ -374,6 +345,9 @@ def _date(value: str) -> date | None:
         return None
 
 
+AUDIT_PAGE_SIZE = 25
+
+
 @admin_required
 @require_GET
 def audit(request: HttpRequest) -> HttpResponse:
@@ -388,13 +362,15 @@ def audit(request: HttpRequest) -> HttpResponse:
         date_from=_date(dates["from"]),
         date_to=_date(dates["to"]),
     )
-    page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(events, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     context = {
         "page": page,
-        "events": event_changes(page.object_list),
+        "events": audit_log.log_lines(page.object_list),
         "filters": {**filters, **dates},
+        "action_choices": audit_log.action_choices(),
+        "type_choices": audit_log.object_type_choices(),
         "bad_dates": bad,
         "query": query.urlencode(),
         "section": "audit",
@@ -408,4 +384,5 @@ def my_activity(request: HttpRequest) -> HttpResponse:
     page = Paginator(selectors.own_activity(request.user), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
-    return render(request, "console/my_activity.html", {"page": page})
+    context = {"page": page, "events": audit_log.log_lines(page.object_list)}
+    return render(request, "console/my_activity.html", context)

@@ -53,25 +53,40 @@ def code_version() -> str:
 RELIABILITY_KEYS = ("alpha", "ci_low", "ci_high", "observed_agreement", "fleiss_kappa", "n_items")
 
 
+def _figures_of(block: dict) -> dict:
+    """One item's whole-project figures: the report keeps them under `overall`."""
+    overall = block.get("overall")
+    source = overall if isinstance(overall, dict) else block
+    return {k: source.get(k) for k in RELIABILITY_KEYS if k in source}
+
+
 def _reliability(report) -> dict | None:
-    """The project's latest agreement report, reduced to the figures a card shows."""
+    """The project's latest agreement report, reduced to the figures a card shows.
+
+    The report stores its criteria as a list of entries (key, label, level, `overall` figures,
+    and the same per specialty and cohort); the verdict is one such entry."""
     if report is None:
         return None
     figures = report.figures or {}
     criteria = figures.get("criteria") or {}
     if isinstance(criteria, list):
         criteria = {c.get("key", str(i)): c for i, c in enumerate(criteria)}
-    items = dict(criteria)
+    items = {key: block for key, block in criteria.items() if isinstance(block, dict)}
     if isinstance(figures.get("verdict"), dict):
         items["verdict"] = figures["verdict"]
     return {
         "report": report.pk,
         "computed_at": report.created_at.isoformat(),
         "method": report.method,
+        "settled": report.settled,
+        "sent_to_adjudication": report.sent_to_adjudication,
         "items": {
-            key: {k: block.get(k) for k in RELIABILITY_KEYS if k in block}
+            key: {
+                "label": block.get("label") or ("Verdict" if key == "verdict" else key),
+                "level": block.get("level"),
+                **_figures_of(block),
+            }
             for key, block in items.items()
-            if isinstance(block, dict)
         },
     }
 
@@ -194,8 +209,9 @@ def card_render(*, export: Export, manifest: dict) -> str:
             f"From the agreement report of {reliability['computed_at']} "
             f"(consensus by {reliability['method']}).",
             "",
-            "| item | Krippendorff's alpha | 95% CI | observed agreement | Fleiss' kappa |",
-            "|---|---:|---|---:|---:|",
+            "| item | level | Krippendorff's alpha | 95% CI | observed agreement | Fleiss' kappa "
+            "| samples |",
+            "|---|---|---:|---|---:|---:|---:|",
         ]
         for key, f in reliability["items"].items():
             ci = (
@@ -203,9 +219,11 @@ def card_render(*, export: Export, manifest: dict) -> str:
                 if f.get("ci_low") is not None and f.get("ci_high") is not None
                 else "–"
             )
+            n_items = f.get("n_items")
             lines.append(
-                f"| {key} | {_num(f.get('alpha'))} | {ci} | {_num(f.get('observed_agreement'))} "
-                f"| {_num(f.get('fleiss_kappa'))} |"
+                f"| {key} | {f.get('level') or '–'} | {_num(f.get('alpha'))} | {ci} "
+                f"| {_num(f.get('observed_agreement'))} | {_num(f.get('fleiss_kappa'))} "
+                f"| {n_items if isinstance(n_items, int) else '–'} |"
             )
     rubric = manifest["rubric"]
     filters = manifest["spec"]["filters"]

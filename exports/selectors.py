@@ -13,7 +13,7 @@ from django.db.models.functions import Cast
 
 from annotators.models import Physician
 from core.errors import NotFound
-from curation.models import AgreementReport, Project, Review, Sample
+from curation.models import Project, Review, Sample
 
 from .access import projects_for_actor
 from .models import DatasetFormat, Export, PipelineToken
@@ -61,14 +61,6 @@ def export_latest(
 
 
 # ---------------------------------------------------------------- what a build reads
-
-
-def latest_agreement_report(project: Project) -> AgreementReport | None:
-    return (
-        AgreementReport.objects.filter(project=project, status=AgreementReport.Status.DONE)
-        .order_by("-created_at", "-id")
-        .first()
-    )
 
 
 def physician_reviews() -> QuerySet[Review]:
@@ -272,3 +264,24 @@ def reviews_for_samples(
         if with_grades:
             entry.grades.append(row[4] or {})
     return out
+
+
+# ---------------------------------------------------------------- pipeline tokens
+
+
+def pipeline_tokens_for_admin(user) -> QuerySet[PipelineToken]:
+    """Every pipeline token, for staff (who alone create them); none for anyone else."""
+    if not (user.is_authenticated and (user.is_staff or user.is_superuser)):
+        return PipelineToken.objects.none()
+    return (
+        PipelineToken.objects.select_related("created_by")
+        .prefetch_related("projects")
+        .order_by("-created_at", "-id")
+    )
+
+
+def pipeline_token_for_admin(user, token_id: int) -> PipelineToken:
+    token = pipeline_tokens_for_admin(user).filter(pk=token_id).first()
+    if token is None:
+        raise NotFound("No such token.")
+    return token

@@ -21,6 +21,8 @@ from django.utils import timezone
 from annotators.models import Specialty
 from core.audit import audit_record
 from core.errors import Conflict, DomainError, Forbidden
+from core.tokens import expiry_check
+from curation.agreement.selectors import latest_report
 from curation.models import Project
 
 from . import storage
@@ -28,7 +30,6 @@ from .access import may_manage_pipeline_tokens, unsettled_refusal
 from .build import dataset_build
 from .card import card_render, manifest_build
 from .models import Export, PipelineToken
-from .selectors import latest_agreement_report
 from .spec import spec_normalise
 
 log = logging.getLogger(__name__)
@@ -194,7 +195,7 @@ def export_build(
             files=result.files,
             row_count=result.row_count,
             stats=result.stats,
-            agreement_report=latest_agreement_report(export.project),
+            agreement_report=latest_report(export.project),
         )
         (workdir / "manifest.json").write_bytes(
             orjson.dumps(manifest, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS)
@@ -344,7 +345,7 @@ def _hash_key(key: str) -> str:
 
 @transaction.atomic
 def pipeline_token_create(
-    *, name: str, projects: list[Project], actor
+    *, name: str, projects: list[Project], actor, expires_at: dt.datetime | None = None
 ) -> tuple[PipelineToken, str]:
     """A new token scoped to `projects`; returns it and its key, which is never shown again."""
     if not may_manage_pipeline_tokens(actor):
@@ -354,6 +355,7 @@ def pipeline_token_create(
         raise DomainError("is required", field="name")
     if not projects:
         raise DomainError("must name at least one project", field="projects")
+    expiry_check(expires_at)
     key = TOKEN_PREFIX + secrets.token_urlsafe(32)
     user = get_user_model().objects.create(
         username=f"pipeline-{secrets.token_hex(6)}", first_name=name[:150], is_staff=False
@@ -361,14 +363,22 @@ def pipeline_token_create(
     user.set_unusable_password()
     user.save(update_fields=["password"])
     token = PipelineToken.objects.create(
-        name=name, prefix=key[:12], key_hash=_hash_key(key), user=user, created_by=actor
+        name=name,
+        prefix=key[:12],
+        key_hash=_hash_key(key),
+        user=user,
+        created_by=actor,
+        expires_at=expires_at,
     )
     token.projects.set(projects)
     audit_record(
         actor=actor,
         action="pipeline_token.create",
         obj=token,
-        after={"projects": sorted(p.slug for p in projects)},
+        after={
+            "projects": sorted(p.slug for p in projects),
+            "expires_at": expires_at.isoformat() if expires_at else None,
+        },
     )
     return token, key
 
@@ -390,6 +400,7 @@ def pipeline_token_authenticate(key: str) -> PipelineToken | None:
     token = (
         PipelineToken.objects.select_related("user")
         .filter(key_hash=_hash_key(key), revoked_at__isnull=True)
+        .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=timezone.now()))
         .first()
     )
     if token is None or not token.user.is_active:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import io
 import json
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from django.apps import apps
+from django.contrib.auth import get_user_model
 from django.core import mail
 from django.core.management import call_command
 
@@ -45,7 +47,7 @@ def table_counts() -> dict[str, int]:
 
 
 @pytest.fixture
-def seeded(db, django_capture_on_commit_callbacks):
+def seeded(db, django_capture_on_commit_callbacks, storage_root):
     with django_capture_on_commit_callbacks(execute=True):
         output = seed()
     return output
@@ -131,3 +133,41 @@ def test_running_seed_again_changes_nothing(seeded, django_capture_on_commit_cal
         assert changes == {"created": 0, "updated": 0, "amended": 0}
     assert "Project health-answers unchanged" in output
     assert "0 created, 0 updated, 12 unchanged" in output
+
+
+def test_the_demo_project_is_alive_on_the_day_it_is_seeded(seeded):
+    """Recent reviews, a computed report, a sample in adjudication and a built export."""
+    from django.utils import timezone
+
+    from console.selectors import projects_overview
+    from curation.models import AgreementReport
+    from exports.models import Export
+
+    project = Project.objects.get(slug="health-answers")
+    today = timezone.localdate()
+    days = {
+        timezone.localtime(t).date() for t in Review.objects.values_list("submitted_at", flat=True)
+    }
+    assert max(days) == today - timedelta(days=1)
+    assert min(days) >= today - timedelta(days=13)
+    admin = get_user_model().objects.get(username="admin@rounds.demo")
+    (row,) = projects_overview(admin)
+    counts = [n for _, n in row["per_day"]]
+    assert sum(counts) == Review.objects.filter(project=project, is_model=False).count()
+    assert sum(1 for n in counts if n) >= 10
+
+    reports = list(AgreementReport.objects.filter(project=project).order_by("id"))
+    assert [r.status for r in reports] == ["done", "done", "done"]  # three rounds: a trend
+    report = reports[-1]
+    assert sum(r.settled for r in reports) > 0
+    assert sum(r.sent_to_adjudication for r in reports) > 0
+    alphas = [c["overall"]["alpha"] for c in report.figures["criteria"]]
+    assert any(a is not None for a in alphas)
+    assert Sample.objects.filter(project=project, status="adjudication").exists()
+    assert "samples settled" in seeded and "sent to adjudication" in seeded
+
+    export = Export.objects.get(project=project)
+    assert export.status == "done" and export.row_count > 0
+    assert export.row_count <= Sample.objects.filter(project=project, status="settled").count()
+    assert export.manifest["reliability"]["report"] == report.pk
+    assert f"Export: v1 sft, {export.row_count} rows." in seeded

@@ -22,7 +22,6 @@ from django.db.models import Q
 from django.utils import timezone
 
 from core.audit import audit_record
-
 from curation.models import AgreementReport
 
 log = logging.getLogger(__name__)

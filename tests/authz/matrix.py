@@ -472,3 +472,50 @@ def expected_status(route: str, method: str, role: str) -> int:
     entry = EXPECTED[route]
     codes = entry.get(method, entry["*"]).split()
     return int(codes[ROLE_ORDER.index(role)])
+
+
+# The console's setup pages and API tokens: a project from a file or the builder (staff), the
+# sample upload (staff and the project's admins), pipeline tokens (staff), and every signed-in
+# user's own personal tokens (a token of someone else's is the one door's 404).
+EXPECTED.update(
+    {
+        # /console/projects/new/
+        "console-project-new": {
+            "*": "302 403 403 403 403 405 405 302 403 403 403",
+            "GET": "302 403 403 403 403 200 200 302 403 403 403",
+            "POST": "302 403 403 403 403 400 400 302 403 403 403",
+        },
+        # /console/projects/new/preview/
+        "console-project-preview": {
+            "*": "302 403 403 403 403 405 405 302 403 403 403",
+            "POST": "302 403 403 403 403 400 400 302 403 403 403",
+        },
+        # /console/projects/authz-project/samples/
+        "console-samples-upload": {
+            "*": "302 403 403 403 405 405 405 302 405 403 403",
+            "GET": "302 403 403 403 200 200 200 302 200 403 403",
+        },
+        # /console/pipeline-tokens/
+        "console-pipeline-tokens": {
+            "*": "302 403 403 403 403 405 405 302 403 403 403",
+            "GET": "302 403 403 403 403 200 200 302 403 403 403",
+            "POST": "302 403 403 403 403 200 200 302 403 403 403",
+        },
+        # /console/pipeline-tokens/<id>/revoke/
+        "console-pipeline-token-revoke": {
+            "*": "302 403 403 403 403 405 405 302 403 403 403",
+            "POST": "302 403 403 403 403 302 302 302 403 403 403",
+        },
+        # /me/tokens/
+        "my-tokens": {
+            "*": "302 405 405 405 405 405 405 302 405 405 405",
+            "GET": "302 200 200 200 200 200 200 302 200 200 200",
+            "POST": "302 200 200 200 200 200 200 302 200 200 200",
+        },
+        # /me/tokens/<id>/revoke/ (the world's token is the reviewer's)
+        "my-token-revoke": {
+            "*": "302 405 405 405 405 405 405 302 405 405 405",
+            "POST": "302 302 404 404 404 404 404 302 404 404 404",
+        },
+    }
+)

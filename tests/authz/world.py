@@ -9,6 +9,7 @@ from django.test import Client
 from django.utils import timezone
 
 from annotators.models import Physician
+from core.tokens import api_token_create
 from curation.models import Assignment, Review, Sample
 from curation.reviewing.assignment import assignment_next
 from exports.models import Export
@@ -54,6 +55,8 @@ class World:
     cohort_slug: str
     users: dict
     pipeline_key: str
+    pipeline_token_id: int = 0
+    api_token_id: int = 0
 
     def client_for(self, role: str) -> Client:
         client = Client(raise_request_exception=False)
@@ -79,6 +82,8 @@ class World:
             "physician_id": self.physician_id,
             "uidb64": "MQ",
             "token": "set-password",
+            "token_id": self.api_token_id,
+            "pipeline_token_id": self.pipeline_token_id,
         }
         return {name: values[name] for name in pattern_kwargs}
 
@@ -156,6 +161,8 @@ def build_world() -> World:
             "suspended_lead": suspended_lead.user,
         },
         pipeline_key=key,
+        pipeline_token_id=token.pk,
+        api_token_id=api_token_create(user=reviewer.user, name="reviewer's script")[0].pk,
     )
 
 

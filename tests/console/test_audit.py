@@ -42,7 +42,7 @@ def test_physician_reads_their_own_events_only(client, admin, cardiologist, seco
     assert {e.object_repr for e in events} == {"mine", str(cardiologist)}
     page = response.content.decode()
     assert "theirs" not in page
-    assert "physician.daily_cap_set" in page
+    assert "Daily cap set" in page
 
 
 def test_my_activity_needs_sign_in(client):

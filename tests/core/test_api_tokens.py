@@ -63,3 +63,18 @@ def test_last_use_is_stamped_at_most_every_five_minutes():
     ApiToken.objects.filter(pk=token.pk).update(last_used_at=six_minutes_ago)
     assert _get(key) == 200
     assert ApiToken.objects.get(pk=token.pk).last_used_at > six_minutes_ago
+
+
+def test_an_expiry_in_the_past_is_refused_and_a_passed_expiry_stops_the_key():
+    from core.errors import DomainError
+
+    owner = UserFactory(is_staff=True)
+    with pytest.raises(DomainError) as caught:
+        api_token_create(user=owner, name="ci", expires_at=timezone.now() - timedelta(seconds=1))
+    assert caught.value.details[0].field == "expires_at"
+    token, key = api_token_create(
+        user=owner, name="ci", expires_at=timezone.now() + timedelta(days=1)
+    )
+    assert _get(key) == 200
+    ApiToken.objects.filter(pk=token.pk).update(expires_at=timezone.now())
+    assert _get(key) == 401

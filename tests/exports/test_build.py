@@ -182,7 +182,7 @@ def test_graded_export_reads_the_agreement_jobs_consensus_where_it_ran(curated, 
     assert "acc-1" not in ids(confident)
     assert export.manifest["reliability"]["items"]["accurate"]["alpha"] == 0.81
     card = (data_path(export).parent / "README.md").read_text()
-    assert "| accurate | 0.810 | 0.700–0.900 |" in card
+    assert "| accurate | – | 0.810 | 0.700–0.900 |" in card
 
 
 def test_export_dataset_command_builds_the_same_file_with_a_progress_bar(
