@@ -235,7 +235,7 @@ EXPECTED: dict[str, dict[str, str]] = {
     # /adjudication/
     "adjudication-queue": {
         "*": "302 405 405 405 405 405 405 302 405 405 405",
-        "GET": "302 403 403 200 403 403 403 302 403 200 403",
+        "GET": "302 403 403 200 200 200 200 302 200 200 403",
     },
     # /adjudication/<id>/
     "adjudication-decide": {
