@@ -21,6 +21,7 @@ def _nav(user) -> dict:
         "is_lead": access.is_lead(user),
         "adjudication": access.may_read_adjudication(user),
         "console": access.can_use_console(user),
+        "samples": access.may_browse_samples(user),
     }
 
 
