@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from annotators.access import page_guard
 from console import samples as selectors
-from core.errors import DomainError, NotFound
+from core.errors import Conflict, DomainError, NotFound
 from curation import access
 from curation.intake.services import sample_redact
 from curation.reviewing.lifecycle import sample_release
@@ -33,8 +33,8 @@ def _int(value) -> int | None:
         return None
 
 
-@require_GET
 @browser_guard
+@require_GET
 def sample_list(request):
     filters = selectors.SampleFilters.from_query(request.GET)
     page = selectors.samples_page(
@@ -66,8 +66,8 @@ def _sample(request, sample_id: int):
         raise Http404("Sample not found.")
 
 
-@require_GET
 @browser_guard
+@require_GET
 def sample_detail(request, sample_id: int):
     sample = _sample(request, sample_id)
     return render(
@@ -94,8 +94,8 @@ def _act(request, sample_id: int, action) -> object:
     return redirect("console-sample", sample_id=sample.pk)
 
 
-@require_POST
 @browser_guard
+@require_POST
 def sample_release_view(request, sample_id: int):
     def release(sample):
         sample_release(sample=sample, actor=request.user, note=request.POST.get("note", ""))
@@ -104,10 +104,16 @@ def sample_release_view(request, sample_id: int):
     return _act(request, sample_id, release)
 
 
-@require_POST
 @browser_guard
+@require_POST
 def sample_redact_view(request, sample_id: int):
     def redact(sample):
+        if not sample.quarantined:
+            raise Conflict(
+                f"Sample {sample.external_id} is not quarantined; nothing to redact here.",
+                field="quarantined",
+                code="not_quarantined",
+            )
         find = request.POST.get("find", "")
         replacements = {find: request.POST.get("replace", "[redacted]")} if find else None
         sample = sample_redact(sample=sample, actor=request.user, replacements=replacements)
@@ -118,8 +124,8 @@ def sample_redact_view(request, sample_id: int):
     return _act(request, sample_id, redact)
 
 
-@require_POST
 @browser_guard
+@require_POST
 def sample_requeue_view(request, sample_id: int):
     def requeue(sample):
         ended = sample_requeue(sample=sample, actor=request.user, note=request.POST.get("note", ""))
@@ -128,8 +134,8 @@ def sample_requeue_view(request, sample_id: int):
     return _act(request, sample_id, requeue)
 
 
-@require_POST
 @browser_guard
+@require_POST
 def sample_gold_view(request, sample_id: int):
     def gold(sample):
         on = request.POST.get("gold") == "yes"
