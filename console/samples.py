@@ -87,7 +87,8 @@ def samples_filtered(user, filters: SampleFilters) -> QuerySet[Sample]:
     projects = browsable_projects(user)
     if filters.project:
         projects = projects.filter(slug=filters.project)
-    qs = Sample.objects.filter(project__in=projects.values("pk"))
+    # Resolved once: the page query then names its projects, and the planner sees them.
+    qs = Sample.objects.filter(project_id__in=list(projects.values_list("pk", flat=True)))
     if filters.status:
         qs = qs.filter(status=filters.status)
     if filters.specialty:
