@@ -16,9 +16,9 @@ NO_GRADE = "—"
 CONFIDENCE_MEANS = {
     "dawid_skene": (
         "Confidence is the probability Dawid-Skene gives this value after weighing each reviewer "
-        "by how often they agreed with the panel across the whole project. It can be high while "
-        "the votes split, when one reviewer has been far more reliable than the others; the vote "
-        "split beside it is what the reviewers said."
+        "by how often they agreed with the panel across the whole project. Where half or fewer "
+        "of the reviewers chose the value it is capped at their share, so a split vote never "
+        "reads as confident; the vote split beside it is what the reviewers said."
     ),
     "majority": "Confidence is the share of reviewers who chose this value.",
 }
