@@ -60,6 +60,12 @@ def test_filters_combine_and_an_unknown_value_matches_nothing(db, project, proje
     assert ids(project_admin, disagreement="yes", verdict="reject") == {"s-1"}
     assert ids(project_admin, quarantined="maybe") == set()
     assert ids(project_admin, q="s-") == {"s-1"}
+    SampleFactory(
+        project=project,
+        external_id="w-1",
+        messages=[{"role": "user", "content": "Sudden thunderclap headache at the gym."}],
+    )
+    assert ids(project_admin, q="thunderclap headache") == {"w-1"}
 
 
 def test_reviews_stay_blind_until_adjudication_and_to_a_lease_holder(
