@@ -37,3 +37,24 @@ def test_admin_of_another_project_sees_an_empty_queue(disputed):  # noqa: F811
     page = Client()
     page.force_login(admin)
     assert page.get(f"/adjudication/{disputed.pk}/").status_code == 404
+
+
+def test_a_field_left_on_choose_is_named_not_guessed(disputed, lead):  # noqa: F811
+    page = Client()
+    page.force_login(lead.user)
+    response = page.post(
+        f"/adjudication/{disputed.pk}/",
+        {
+            "grade-accurate": "met",
+            "grade-completeness": "3",
+            "grade-urgency": "",
+            "grade-advises_er": "na",
+            "verdict": "revise",
+            "final_answer": "Call emergency services now.",
+            "note": "Red flags.",
+        },
+    )
+    assert response.status_code == 400
+    assert "urgency" in response.content.decode().lower()
+    disputed.refresh_from_db()
+    assert disputed.status == "adjudication"
