@@ -5,7 +5,7 @@ The onboarding and cohort forms come first: `console/cohorts/new/` must win over
 
 from django.urls import path
 
-from console import people_views, project_views, token_views, views
+from console import people_views, project_views, sample_views, token_views, views
 
 urlpatterns = [
     # Physicians and cohorts: onboarding and the cohort forms.
@@ -80,6 +80,29 @@ urlpatterns = [
     ),
     path("me/tokens/", token_views.my_tokens, name="my-tokens"),
     path("me/tokens/<int:token_id>/revoke/", token_views.my_token_revoke, name="my-token-revoke"),
+    # The sample browser.
+    path("console/samples/", sample_views.sample_list, name="console-samples"),
+    path("console/samples/<int:sample_id>/", sample_views.sample_detail, name="console-sample"),
+    path(
+        "console/samples/<int:sample_id>/release/",
+        sample_views.sample_release_view,
+        name="console-sample-release",
+    ),
+    path(
+        "console/samples/<int:sample_id>/redact/",
+        sample_views.sample_redact_view,
+        name="console-sample-redact",
+    ),
+    path(
+        "console/samples/<int:sample_id>/requeue/",
+        sample_views.sample_requeue_view,
+        name="console-sample-requeue",
+    ),
+    path(
+        "console/samples/<int:sample_id>/gold/",
+        sample_views.sample_gold_view,
+        name="console-sample-gold",
+    ),
     # The reading pages, and the project and physician actions on them.
     path("console/", views.console_home, name="console"),
     path("console/projects/", views.projects, name="console-projects"),

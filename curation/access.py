@@ -93,6 +93,24 @@ def may_read_adjudication(user) -> bool:
     return is_lead(user) or administers_any(user)
 
 
+def browsable_projects(user) -> QuerySet[Project]:
+    """Projects whose samples this user may browse: those they administer or lead (every project
+    for a Rounds admin)."""
+    led = led_projects(user).values("pk")
+    return Project.objects.filter(
+        Q(pk__in=administered_projects(user).values("pk")) | Q(pk__in=led)
+    )
+
+
+def may_browse_samples(user) -> bool:
+    return is_admin(user) or browsable_projects(user).exists()
+
+
+def may_act_on_sample(user, sample: Sample) -> bool:
+    """Release, redact, requeue and mark gold: the project's administrators, never a lead alone."""
+    return is_project_admin(user, sample.project)
+
+
 # --- blindness --------------------------------------------------------------------------------
 
 UNBLINDED = (Sample.Status.ADJUDICATION, Sample.Status.SETTLED)

@@ -19,7 +19,9 @@ def _nav(user) -> dict:
     return {
         "is_admin": is_admin(user),
         "is_lead": access.is_lead(user),
+        "adjudication": access.may_read_adjudication(user),
         "console": access.can_use_console(user),
+        "samples": access.may_browse_samples(user),
     }
 
 

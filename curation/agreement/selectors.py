@@ -5,7 +5,7 @@ Every door returns the same 404 for "missing" and "not yours".
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
 from core.errors import NotFound
 from curation.access import administered_projects, led_projects, unblinded_samples, with_decider
@@ -30,12 +30,14 @@ def project_for_admin(user, slug: str) -> Project:
 
 
 def adjudication_queue(user) -> QuerySet[Sample]:
-    """Samples waiting for a lead, oldest first, in the projects this user leads.
+    """Samples waiting for a lead, oldest first, in the projects this user leads or administers
+    (an admin reads the queue; only a lead decides).
 
     Each carries `reviewed_by_me`: a lead never decides a sample they reviewed, so the queue
     shows it with a word that another lead must."""
     waiting = Sample.objects.filter(
-        status=Sample.Status.ADJUDICATION, project__in=led_projects(user)
+        Q(project__in=led_projects(user)) | Q(project__in=administered_projects(user)),
+        status=Sample.Status.ADJUDICATION,
     )
     return (
         with_decider(waiting, user)
@@ -57,7 +59,7 @@ def sample_for_adjudication(user, sample_id) -> Sample:
         raise NotFound("Sample not found.")
     sample = (
         unblinded_samples(user)
-        .select_related("project__rubric", "specialty")
+        .select_related("project__rubric", "specialty", "consensus__report")
         .prefetch_related(
             Prefetch(
                 "reviews",

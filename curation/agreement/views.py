@@ -17,11 +17,11 @@ from django.views.decorators.http import require_GET, require_http_methods
 from annotators.access import page_guard
 from core.errors import DomainError, NotFound
 from curation import access
+from curation.agreement import adjudication_page as page
 from curation.agreement import selectors
 from curation.agreement.adjudication import adjudication_record
 from curation.agreement.services import agreement_request
 from curation.models import Criterion
-from curation.rubrics.options import criterion_options, grade_to_value
 
 CHART_WIDTH = 640
 ROW_HEIGHT = 28
@@ -141,34 +141,18 @@ def dashboard(request, slug: str):
 
 @login_required
 @require_GET
+@page_guard(access.may_read_adjudication, "Only lead physicians and admins see adjudication.")
 def queue(request):
-    refusal = access.lead_refusal(request.user)
-    if refusal is not None:
-        raise PermissionDenied(refusal)
     samples = selectors.adjudication_queue(request.user)[:200]
     return render(
-        request, "agreement/queue.html", {"samples": samples, "reviewed_it": access.REVIEWED_IT}
+        request,
+        "agreement/queue.html",
+        {
+            "samples": samples,
+            "reviewed_it": access.REVIEWED_IT,
+            "is_lead": access.is_lead(request.user),
+        },
     )
-
-
-def _criteria_fields(sample, posted=None) -> list[dict]:
-    consensus = getattr(sample, "consensus", None)
-    fields = []
-    for c in Criterion.objects.filter(rubric_id=sample.project.rubric_id).order_by("position"):
-        options = [(option.value, option.label) for option in criterion_options(c)]
-        suggested = consensus.grades.get(c.key) if consensus else None
-        if suggested is not None:
-            suggested = grade_to_value(c, suggested)
-        current = posted.get(f"grade-{c.key}") if posted else suggested
-        fields.append(
-            {
-                "criterion": c,
-                "name": f"grade-{c.key}",
-                "options": options,
-                "current": "" if current is None else str(current),
-            }
-        )
-    return fields
 
 
 @login_required
@@ -207,18 +191,31 @@ def decide(request, sample_id: int):
         else:
             messages.success(request, f"Sample {sample.external_id} settled by adjudication.")
             return redirect("adjudication-queue")
-    reviews = [
-        {
-            "review": r,
-            "diff": word_diff(sample.answer, r.corrected_answer) if r.corrected_answer else None,
-        }
-        for r in sample.reviews.all()
-    ]
+    reviews = list(sample.reviews.all())
+    criteria = list(
+        Criterion.objects.filter(rubric_id=sample.project.rubric_id).order_by("position")
+    )
+    posted = request.POST if request.method == "POST" else None
+    consensus = getattr(sample, "consensus", None)
     context = {
         "sample": sample,
-        "reviews": reviews,
-        "consensus": getattr(sample, "consensus", None),
-        "fields": _criteria_fields(sample, request.POST if request.method == "POST" else None),
+        "reviews": [
+            {
+                "review": r,
+                "diff": word_diff(sample.answer, r.corrected_answer)
+                if r.corrected_answer
+                else None,
+            }
+            for r in reviews
+        ],
+        "rows": page.comparison(sample, criteria, reviews),
+        "consensus": consensus,
+        "confidence_means": page.CONFIDENCE_MEANS.get(consensus.report.method, "")
+        if consensus
+        else "",
+        "fields": page.criteria_fields(sample, criteria, reviews, posted),
+        "verdicts": page.VERDICTS,
+        "verdict": page.default_verdict(sample, reviews, posted),
         "errors": errors,
         "posted": request.POST,
         "can_decide": sample.status == "adjudication" and not lead_refusal,

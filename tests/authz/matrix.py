@@ -251,7 +251,7 @@ EXPECTED: dict[str, dict[str, str]] = {
     # /adjudication/
     "adjudication-queue": {
         "*": "302 405 405 405 405 405 405 302 405 405 405",
-        "GET": "302 403 403 200 403 403 403 302 403 200 403",
+        "GET": "302 403 403 200 200 200 200 302 200 200 403",
     },
     # /adjudication/<id>/
     "adjudication-decide": {
@@ -408,6 +408,37 @@ EXPECTED: dict[str, dict[str, str]] = {
         "GET": "302 403 403 403 403 200 200 302 403 403 403",
     },
     # /console/audit/
+    # /console/samples/ (the sample browser: admins and leads of the project)
+    "console-samples": {
+        "*": "302 403 403 405 405 405 405 302 405 405 403",
+        "GET": "302 403 403 200 200 200 200 302 200 200 403",
+    },
+    # /console/samples/<id>/
+    "console-sample": {
+        "*": "302 403 403 405 405 405 405 302 405 405 403",
+        "GET": "302 403 403 200 200 200 200 302 200 200 403",
+    },
+    # /console/samples/<id>/release/ (only the project's administrators act; a lead gets 403;
+    # the empty body is refused with a message on the sample's page)
+    "console-sample-release": {
+        "*": "302 403 403 405 405 405 405 302 405 405 403",
+        "POST": "302 403 403 403 302 302 302 302 302 403 403",
+    },
+    # /console/samples/<id>/redact/
+    "console-sample-redact": {
+        "*": "302 403 403 405 405 405 405 302 405 405 403",
+        "POST": "302 403 403 403 302 302 302 302 302 403 403",
+    },
+    # /console/samples/<id>/requeue/
+    "console-sample-requeue": {
+        "*": "302 403 403 405 405 405 405 302 405 405 403",
+        "POST": "302 403 403 403 302 302 302 302 302 403 403",
+    },
+    # /console/samples/<id>/gold/
+    "console-sample-gold": {
+        "*": "302 403 403 405 405 405 405 302 405 405 403",
+        "POST": "302 403 403 403 302 302 302 302 302 403 403",
+    },
     "console-audit": {
         "*": "302 403 403 403 403 405 405 302 403 403 403",
         "GET": "302 403 403 403 403 200 200 302 403 403 403",

@@ -1,7 +1,10 @@
 """Consensus per item: Dawid-Skene posterior or majority vote for categories, median for scales.
 
 Each consensus carries a confidence in [0, 1]: the posterior (or vote share) of the chosen
-category; for scales, the share of ratings within one step of the median. Ratings marked not
+category; for scales, the share of ratings within one step of the median. A Dawid-Skene
+posterior is capped at the chosen category's vote share when at most half the raters chose it:
+reliability weights may pick among split votes, but a split (accept, revise, reject) never reads
+as a confident consensus, and so never settles without a lead. Ratings marked not
 applicable count against the confidence: an item where most raters said "not applicable" gets
 that as its consensus, otherwise the confidence is scaled by the share who rated it.
 """
@@ -76,6 +79,18 @@ def _not_applicable(
     return values, confidence
 
 
+def _capped_by_votes(
+    conf: np.ndarray, values: np.ndarray, counts: np.ndarray, n_rated: np.ndarray, pattern
+) -> np.ndarray:
+    """The posterior, never above the chosen category's vote share where that is at most 1/2."""
+    votes = counts[pattern, np.maximum(values, 0)]
+    rated = n_rated[pattern]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = votes / rated
+    split = (rated > 0) & (share * 2 <= 1)
+    return np.where(split, np.minimum(conf, share), conf)
+
+
 def consensus(ratings: Ratings, *, scale: bool, method: str = "dawid_skene") -> Consensus:
     """Consensus of one criterion for every item (`scale` for ordinal criteria).
 
@@ -96,7 +111,7 @@ def consensus(ratings: Ratings, *, scale: bool, method: str = "dawid_skene") -> 
         return Consensus(values.astype(np.int32)[pattern], conf[pattern])
     ds = dawid_skene(ratings, posteriors=False)
     values = ds.labels.astype(np.int32)
-    conf = ds.confidence
+    conf = _capped_by_votes(ds.confidence, values, counts, n_rated, pattern)
     special = (n_na > 0) | (n_rated == 0)
     if special.any():
         items = np.flatnonzero(special[pattern])

@@ -51,6 +51,9 @@ def reference_consensus(ratings: Ratings, scale: bool, method: str):
             value, conf = median, np.abs(rated - median).__le__(1).mean()
         elif ds is not None:
             value, conf = int(np.argmax(ds.posteriors[item])), ds.posteriors[item].max()
+            share = counts[value] / n_rated
+            if share <= 0.5:  # a split never reads as confident
+                conf = min(conf, share)
         else:
             value, conf = int(np.argmax(counts)), counts.max() / n_rated
         values[item], confidence[item] = value, conf * n_rated / (n_rated + n_na)
@@ -150,3 +153,26 @@ def test_count_patterns_of_an_item_with_many_ratings():
     codes = np.r_[1, np.zeros(n - 3, dtype=np.int64), 1, 2, -1, 0, -1]
     rows, pattern = count_patterns(Ratings(items, np.arange(items.size), codes, 4, 3))
     assert rows[pattern].tolist() == [[0, 1, 0, 0], [n - 3, 1, 1, 1], [1, 0, 0, 1], [0, 0, 0, 0]]
+
+
+def test_a_split_vote_never_reads_as_a_confident_dawid_skene_consensus():
+    """Three raters, one reliable across many items: on the item where they split three ways
+    Dawid-Skene follows the reliable one with a posterior near 1; the confidence shown (and used
+    to settle) is at most the one vote in three."""
+    items, raters, codes = [], [], []
+    for item in range(40):
+        for rater in range(3):
+            items.append(item)
+            raters.append(rater)
+            codes.append(item % 3 if rater == 0 or (item + rater) % 4 else (item + rater) % 3)
+    split = 40
+    for rater, code in enumerate((0, 1, 2)):
+        items.append(split)
+        raters.append(rater)
+        codes.append(code)
+    ratings = Ratings(np.array(items), np.array(raters), np.array(codes), split + 1, 3)
+    posterior = dawid_skene(ratings).posteriors[split].max()
+    assert posterior > 0.9  # what the page showed as "confidence 1.00"
+    result = consensus(ratings, scale=False, method="dawid_skene")
+    assert result.confidence[split] <= 1 / 3 + 1e-12
+    assert result.confidence[:split].min() > 0.5  # agreed items keep their posterior
