@@ -27,5 +27,6 @@ urlpatterns = [
     path("", include("exports.urls")),
     path("", include("annotators.urls")),
     path("", include("console.urls")),
+    path("", include("curation.comparisons.urls")),
     path("", include("curation.reviewing.urls")),
 ]

@@ -37,7 +37,7 @@ def _choice(
 ) -> str:
     if not isinstance(value, str) or not value:
         errors.append(
-            ErrorDetail(f"must be a response id or {TIE!r}", field, code="required", **where)
+            ErrorDetail(f"is required: a response id or {TIE!r}", field, code="required", **where)
         )
     elif value == TIE:
         if not project.allow_ties:

@@ -98,6 +98,8 @@ def project_next(request: HttpRequest, slug: str) -> HttpResponse:
     if lease is None:
         context = {"project": project, "reason": "", "undo": _undo_offer(request)}
         return render(request, "curation/nothing_left.html", context)
+    if project.is_comparison:
+        return redirect("comparison-review", assignment_id=lease.assignment.pk)
     return redirect("review", assignment_id=lease.assignment.pk)
 
 
@@ -162,6 +164,8 @@ def _withheld(request: HttpRequest, assignment: Assignment) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def review(request: HttpRequest, assignment_id: int) -> HttpResponse:
     assignment = _assignment_or_404(request.user, assignment_id)
+    if assignment.project.is_comparison:
+        return redirect("comparison-review", assignment_id=assignment.pk)
     if assignment.sample.quarantined:
         return _withheld(request, assignment)
     finished = assignment.status in (Assignment.Status.SUBMITTED, Assignment.Status.SKIPPED)
@@ -216,6 +220,9 @@ def review_skip(request: HttpRequest, assignment_id: int) -> HttpResponse:
             return redirect("project-next", slug=assignment.project.slug)
     if assignment.status in (Assignment.Status.SUBMITTED, Assignment.Status.SKIPPED):
         return _not_open(request, assignment)
+    if assignment.project.is_comparison:
+        messages.error(request, "Choose why you are skipping.")
+        return redirect("comparison-review", assignment_id=assignment.pk)
     return _review_page(request, assignment, skip_form=skip_form, status=400)
 
 

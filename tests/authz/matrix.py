@@ -414,6 +414,12 @@ EXPECTED: dict[str, dict[str, str]] = {
         "GET": "302 200 404 404 404 200 200 302",
         "POST": "302 400 404 404 404 400 400 302",
     },
+    # /compare/<id>/ (the world's assignment is of a grading project: it opens the review page)
+    "comparison-review": {
+        "*": "302 405 405 405 405 405 405 302",
+        "GET": "302 302 404 404 404 302 302 302",
+        "POST": "302 302 404 404 404 302 302 302",
+    },
     # /review/<id>/skip/
     "review-skip": {
         "*": "302 405 405 405 405 405 405 302",
