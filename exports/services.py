@@ -26,7 +26,8 @@ from curation.models import Project
 from . import storage
 from .build import dataset_build
 from .card import card_render, manifest_build
-from .models import Export, PipelineToken
+from .comparisons import comparison_dataset_build
+from .models import DatasetFormat, Export, PipelineToken
 from .selectors import latest_agreement_report
 from .spec import spec_normalise
 
@@ -53,6 +54,10 @@ def _enqueue(export_id: int, *, stale_after: dt.timedelta | None = None) -> None
     enqueue("exports.build", export_id, stale_after_seconds=seconds)
 
 
+COMPARISON_FORMATS = (DatasetFormat.PREFERENCE.value, DatasetFormat.COMPARISON.value)
+GRADING_FORMATS = tuple(f for f in DatasetFormat.values if f != DatasetFormat.COMPARISON)
+
+
 @transaction.atomic
 def export_create(
     *,
@@ -73,6 +78,13 @@ def export_create(
         split=split,
         specialty_codes=set(Specialty.objects.values_list("code", flat=True)),
     )
+    allowed = COMPARISON_FORMATS if project.is_comparison else GRADING_FORMATS
+    if format not in allowed:
+        kind = "a comparison" if project.is_comparison else "a grading"
+        raise DomainError(
+            f"{format!r} is not an export of {kind} project: use one of {', '.join(allowed)}",
+            field="format",
+        )
     # Lock the project row so concurrent creations take consecutive version numbers.
     Project.objects.select_for_update().filter(pk=project.pk).values_list("pk").first()
     latest = Export.objects.filter(project=project).aggregate(v=Max("version"))["v"] or 0
@@ -183,7 +195,8 @@ def export_build(
     try:
         storage.discard_work(export_id=export.pk)
         workdir = storage.work_dir(export_id=export.pk, attempt=export.attempt)
-        result = dataset_build(export=export, workdir=workdir, progress=heartbeat)
+        builder = comparison_dataset_build if export.project.is_comparison else dataset_build
+        result = builder(export=export, workdir=workdir, progress=heartbeat)
         manifest = manifest_build(
             export=export,
             files=result.files,

@@ -87,7 +87,9 @@ def bradley_terry_counts(
         grad = won - (total * p).sum(axis=1) - ridge * theta
         info = total * p * (1.0 - p)
         lap = np.diag(info.sum(axis=1)) - info + ridge * np.eye(n)
-        step = np.linalg.solve(lap + centre, grad)
+        # Least squares: a comparison graph in pieces leaves the system singular (no finite
+        # optimum; the caller adds a ridge), and must not raise.
+        step = np.linalg.lstsq(lap + centre, grad, rcond=None)[0]
         biggest = np.abs(step).max() if n else 0.0
         if biggest > 3.0:  # far from the optimum: a damped step keeps Newton from overshooting
             step *= 3.0 / biggest

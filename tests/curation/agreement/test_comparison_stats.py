@@ -117,3 +117,13 @@ def test_position_bias_and_its_wilson_interval():
         pytest.approx(0.7239, abs=1e-4),
     )
     assert wilson(0, 0) == (None, None, None)
+
+
+def test_bradley_terry_on_a_graph_in_pieces_does_not_raise():
+    # Models 0-1 and 2-3 were never compared across: no single scale without a prior.
+    winners = np.array([0, 1, 0, 2, 3, 2])
+    losers = np.array([1, 0, 1, 3, 2, 3])
+    bt = bradley_terry(4, winners, losers)
+    assert np.all(np.isfinite(bt.strength))
+    ridged = bradley_terry(4, winners, losers, ridge=1e-3)
+    assert ridged.converged and ridged.strength[0] > ridged.strength[1]
