@@ -337,6 +337,11 @@ EXPECTED: dict[str, dict[str, str]] = {
         "*": "302 403 403 403 405 405 405 302",
         "GET": "302 403 403 403 200 200 200 302",
     },
+    # /console/projects/authz-project/leaderboard/ (a grading project: no leaderboard, 404)
+    "console-project-leaderboard": {
+        "*": "302 403 403 403 405 405 405 302",
+        "GET": "302 403 403 403 404 404 404 302",
+    },
     # /console/projects/authz-project/pause/
     "console-project-pause": {
         "*": "302 403 403 403 405 405 405 302",
