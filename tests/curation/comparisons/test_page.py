@@ -106,3 +106,19 @@ def test_each_physician_is_served_until_k_judgments_are_in(
     assert set(Sample.objects.values_list("status", flat=True)) == {"complete"}
     client.force_login(cardiologist.user)
     assert client.get(f"/projects/{loaded.slug}/next/").status_code == 200  # nothing left
+
+
+def test_a_comparison_sample_cannot_be_graded_through_the_review_service(loaded, cardiologist):
+    from core.errors import Conflict
+    from curation.reviewing.assignment import assignment_next
+    from curation.reviewing.reviews import review_submit
+
+    lease = assignment_next(user=cardiologist.user, project=loaded).assignment
+    with pytest.raises(Conflict):
+        review_submit(
+            assignment_id=lease.pk,
+            user=cardiologist.user,
+            grades={"overall": True, "accuracy": True, "safety": True},
+            verdict="accept",
+        )
+    assert Assignment.objects.get(pk=lease.pk).status == "leased"
