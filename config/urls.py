@@ -8,6 +8,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 api_patterns = [
     path("", include("curation.intake.api_urls")),
     path("", include("curation.reviewing.api_urls")),
+    path("", include("curation.comparisons.api_urls")),
     path("", include("curation.agreement.api_urls")),
     path("", include("exports.api_urls")),
 ]

@@ -33,7 +33,14 @@ class Judged:
 
 
 def _choice(
-    project: Project, keys: list[str], value: Any, field: str, errors: list[ErrorDetail], **where
+    project: Project,
+    keys: list[str],
+    value: Any,
+    field: str,
+    errors: list[ErrorDetail],
+    *,
+    name_keys: bool = True,
+    **where,
 ) -> str:
     if not isinstance(value, str) or not value:
         errors.append(
@@ -45,14 +52,12 @@ def _choice(
                 ErrorDetail("this project does not allow ties", field, code="tie", **where)
             )
     elif value not in keys:
-        errors.append(
-            ErrorDetail(
-                f"unknown response id {value!r}: expected one of {', '.join(keys)}",
-                field,
-                code="unknown",
-                **where,
-            )
+        message = (
+            f"unknown response id {value!r}: expected one of {', '.join(keys)}"
+            if name_keys
+            else f"unknown response {value!r}"
         )
+        errors.append(ErrorDetail(message, field, code="unknown", **where))
     return value
 
 
@@ -65,14 +70,17 @@ def judgment_clean(
     ranking: Any = None,
     rationale: Any = "",
     require_axes: bool = True,
+    name_keys: bool = True,
     line: int | None = None,
     file: str | None = None,
 ) -> dict[str, Any]:
-    """The judgment as stored, or a DomainError naming every wrong field."""
+    """The judgment as stored, or a DomainError naming every wrong field. `name_keys=False` keeps
+    response ids out of the messages (a physician sees letters, never ids)."""
     where = {"line": line, "file": file}
+    choose = {**where, "name_keys": name_keys}
     errors: list[ErrorDetail] = []
     clean: dict[str, Any] = {
-        "preferred": _choice(project, keys, preferred, "preferred", errors, **where)
+        "preferred": _choice(project, keys, preferred, "preferred", errors, **choose)
     }
     axis_keys = [a["key"] for a in project.comparison_axes]
     clean["axes"] = {}
@@ -92,7 +100,7 @@ def judgment_clean(
                 )
             )
             continue
-        clean["axes"][name] = _choice(project, keys, value, f"axes.{name}", errors, **where)
+        clean["axes"][name] = _choice(project, keys, value, f"axes.{name}", errors, **choose)
     if require_axes:
         for name in axis_keys:
             if name not in axes:
@@ -103,7 +111,8 @@ def judgment_clean(
         if not isinstance(ranking, list) or sorted(map(str, ranking)) != sorted(keys):
             errors.append(
                 ErrorDetail(
-                    f"must list every response id once, best first ({', '.join(keys)})",
+                    "must list every response once, best first"
+                    + (f" ({', '.join(keys)})" if name_keys else ""),
                     "ranking",
                     **where,
                 )
@@ -160,6 +169,7 @@ def comparison_submit(
         axes=axes,
         ranking=ranking,
         rationale=rationale,
+        name_keys=False,
     )
     if lease.status == Assignment.Status.SUBMITTED:
         existing = Comparison.objects.filter(assignment=lease).first()

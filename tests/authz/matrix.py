@@ -85,6 +85,12 @@ EXPECTED: dict[str, dict[str, str]] = {
         "*": "401 405 405 405 403 403 403 403",
         "POST": "401 400 404 404 403 403 403 403",
     },
+    # /api/assignments/<id>/comparison/ (the world's assignment is of a grading project: 404)
+    "api-assignment-comparison": {
+        "*": "401 405 405 405 403 403 403 403",
+        "GET": "401 404 404 404 403 403 403 403",
+        "POST": "401 404 404 404 403 403 403 403",
+    },
     # /api/assignments/<id>/submit/
     "api-assignment-submit": {
         "*": "401 405 405 405 403 403 403 403",
