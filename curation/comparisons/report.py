@@ -22,7 +22,7 @@ from curation.agreement.stats.comparison import (
     unanimous_share,
     value_counts,
 )
-from curation.models import Comparison, Project, SampleResponse
+from curation.models import Comparison, Project, Sample, SampleResponse
 from curation.models.comparison import TIE
 
 OVERALL = "overall"
@@ -40,6 +40,7 @@ class Judgments:
     orders: list[list[str]] = field(default_factory=list)
     sample_ids: list[int] = field(default_factory=list)
     responses: dict[int, dict[str, tuple[int, str]]] = field(default_factory=dict)
+    specialties: dict[int, str] = field(default_factory=dict)  # sample id -> specialty code
 
 
 def judgments_read(project: Project) -> Judgments:
@@ -51,6 +52,12 @@ def judgments_read(project: Project) -> Judgments:
         .iterator(chunk_size=5000)
     ):
         out.responses.setdefault(sample_id, {})[key] = (position, model)
+    out.specialties = dict(
+        Sample.objects.filter(project=project, specialty__isnull=False)
+        .order_by()
+        .values_list("id", "specialty__code")
+        .iterator(chunk_size=5000)
+    )
     index: dict[int, int] = {}
     axes = [a["key"] for a in project.comparison_axes]
     rows = (
@@ -87,11 +94,16 @@ def judgment_pairs(
     return []
 
 
-def _strengths(j: Judgments, criterion: str, models: list[str]) -> list[dict]:
+def _strengths(
+    j: Judgments, criterion: str, models: list[str], specialty: str | None = None
+) -> list[dict]:
     model_index = {m: i for i, m in enumerate(models)}
     winners, losers, weights = [], [], []
     for n, choice in enumerate(j.choices[criterion]):
-        responses = j.responses.get(j.sample_ids[j.samples[n]], {})
+        sample_id = j.sample_ids[j.samples[n]]
+        if specialty is not None and j.specialties.get(sample_id) != specialty:
+            continue
+        responses = j.responses.get(sample_id, {})
         ranking = j.rankings[n] if criterion == OVERALL else []
         for a, b, w in judgment_pairs(choice, ranking, list(responses)):
             winners.append(model_index[responses[a][1]])
@@ -185,4 +197,8 @@ def comparison_report(project: Project) -> dict:
         "position_bias": _position_bias(j),
         "physicians": _physicians(j),
         "models": {c: _strengths(j, c, models) for c in criteria},
+        "models_by_specialty": {
+            code: _strengths(j, OVERALL, models, code)
+            for code in sorted({j.specialties[s] for s in j.sample_ids if s in j.specialties})
+        },
     }

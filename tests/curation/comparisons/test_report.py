@@ -122,3 +122,25 @@ def test_unanimous_share_and_physician_table(judged):
     assert sum(p["judgments"] for p in report["physicians"]) == report["judgments"]
     for row in report["physicians"]:
         assert 0 <= row["agreement_with_others"] <= 1
+
+
+def test_strengths_per_specialty_use_only_that_specialtys_samples(judged, admin):
+    from annotators.models import Specialty
+
+    neuro = Specialty.objects.get(code="neurology")
+    chosen = list(Sample.objects.filter(project=judged).order_by("id")[:10])
+    Sample.objects.filter(pk__in=[s.pk for s in chosen]).update(specialty=neuro)
+    report = comparison_report(judged)
+    assert set(report["models_by_specialty"]) == {"cardiology", "neurology"}
+    pairs = []
+    for preferred in Comparison.objects.filter(sample__in=chosen).values_list(
+        "preferred", flat=True
+    ):
+        winner = int(preferred[1]) - 1
+        pairs += [(winner, other) for other in range(3) if other != winner]
+    expected = choix.ilsr_pairwise(3, pairs, tol=1e-13, max_iter=5000)
+    table = {row["model"]: row for row in report["models_by_specialty"]["neurology"]}
+    assert all(row["ridge"] == 0 for row in table.values())  # every model won and lost
+    for i, model in enumerate(MODELS):
+        assert table[model]["strength"] == pytest.approx(expected[i], abs=1e-6)
+    assert sum(row["comparisons"] for row in table.values()) == 2 * len(pairs)
