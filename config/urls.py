@@ -10,6 +10,7 @@ from .metrics import metrics_view
 api_patterns = [
     path("", include("curation.intake.api_urls")),
     path("", include("curation.reviewing.api_urls")),
+    path("", include("curation.comparisons.api_urls")),
     path("", include("curation.agreement.api_urls")),
     path("", include("exports.api_urls")),
 ]
@@ -32,5 +33,6 @@ urlpatterns = [
     path("", include("exports.urls")),
     path("", include("annotators.urls")),
     path("", include("console.urls")),
+    path("", include("curation.comparisons.urls")),
     path("", include("curation.reviewing.urls")),
 ]

@@ -5,7 +5,14 @@ The onboarding and cohort forms come first: `console/cohorts/new/` must win over
 
 from django.urls import path
 
-from console import people_views, project_views, sample_views, token_views, views
+from console import (
+    comparison_views,
+    people_views,
+    project_views,
+    sample_views,
+    token_views,
+    views,
+)
 
 urlpatterns = [
     # Physicians and cohorts: onboarding and the cohort forms.
@@ -118,6 +125,11 @@ urlpatterns = [
         name="console-project-resume",
     ),
     path("console/projects/<slug:slug>/cap/", views.project_cap_view, name="console-project-cap"),
+    path(
+        "console/projects/<slug:slug>/leaderboard/",
+        comparison_views.project_leaderboard,
+        name="console-project-leaderboard",
+    ),
     path("console/physicians/", views.physicians, name="console-physicians"),
     path(
         "console/physicians/<int:physician_id>/",

@@ -29,7 +29,18 @@ DESCRIPTIONS = {
         "agree (`agreement`), and a HealthBench-style `score`: points of the points-criteria "
         "met over the maximum positive points, clipped to [0, 1]."
     ),
+    DatasetFormat.COMPARISON: (
+        "Physicians' side-by-side judgments of 2-4 model responses to one conversation, one row "
+        "per judgment: the preferred response (or a tie), the choice on each axis, an optional "
+        "ranking, the rationale and the order the responses were shown in (`shown_order`)."
+    ),
 }
+COMPARISON_PREFERENCE = (
+    "Preference pairs for DPO-style training from physicians' side-by-side judgments: for each "
+    "conversation (`prompt`), every (`chosen`, `rejected`) pair of model responses the "
+    "physicians' consensus ranking implies, with `margin`, the share of physicians who put "
+    "`chosen` above `rejected`, and the same share per axis (`axes`)."
+)
 
 
 @functools.cache
@@ -168,7 +179,9 @@ def card_render(*, export: Export, manifest: dict) -> str:
         "",
         f"# {export.project.name}: {export.format} export v{export.version}",
         "",
-        DESCRIPTIONS[export.format],
+        COMPARISON_PREFERENCE
+        if export.project.is_comparison and export.format == DatasetFormat.PREFERENCE
+        else DESCRIPTIONS[export.format],
         "",
         "## Files",
         "",
@@ -200,6 +213,8 @@ def card_render(*, export: Export, manifest: dict) -> str:
             f"{a['mean_consensus_confidence']:.3f} | {a['samples']:,} |"
             for key, a in counts["agreement"].items()
         ]
+    if counts.get("comparison"):
+        lines += comparison_lines(counts["comparison"])
     reliability = manifest.get("reliability")
     if reliability and reliability["items"]:
         lines += [
@@ -270,3 +285,48 @@ def card_render(*, export: Export, manifest: dict) -> str:
             f"{split['seed']}.\n",
         )
     return "\n".join(lines)
+
+
+def comparison_lines(figures: dict) -> list[str]:
+    """Agreement, position bias and model strengths of a comparison project, for the card."""
+    lines = [
+        "",
+        f"## Physician agreement ({figures['judgments']:,} judgments, whole project)",
+        "",
+        "| question | Krippendorff's alpha (nominal) | 95% CI | unanimous samples |",
+        "|---|---:|---|---:|",
+    ]
+    for key, f in figures["agreement"].items():
+        ci = (
+            f"{f['ci_low']:.3f}–{f['ci_high']:.3f}"
+            if f.get("ci_low") is not None and f.get("ci_high") is not None
+            else "–"
+        )
+        lines.append(
+            f"| {key} | {_num(f.get('alpha'))} | {ci} | {_num(f.get('unanimous_share'))} |"
+        )
+    bias = figures["position_bias"]
+    if bias["n"]:
+        lines += [
+            "",
+            "## Position bias",
+            "",
+            f"The response shown first was preferred in {bias['first_shown_wins']:.1%} of "
+            f"{bias['n']:,} judgments with a preference (95% Wilson interval "
+            f"{bias['ci_low']:.1%}–{bias['ci_high']:.1%}; chance: {bias['chance']:.1%}). "
+            "Each physician saw the responses in an order of their own, drawn at random.",
+        ]
+    if figures["models"]:
+        lines += [
+            "",
+            "## Model strengths (Bradley-Terry, log scale, mean zero)",
+            "",
+            "| model | strength | 95% CI | pairwise comparisons |",
+            "|---|---:|---|---:|",
+        ]
+        lines += [
+            f"| {m['model']} | {m['strength']:.3f} | {m['ci_low']:.3f}–{m['ci_high']:.3f} "
+            f"| {m['comparisons']:,.0f} |"
+            for m in figures["models"]
+        ]
+    return lines

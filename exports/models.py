@@ -11,6 +11,7 @@ class DatasetFormat(models.TextChoices):
     SFT = "sft", "Supervised fine-tuning (chat messages)"
     PREFERENCE = "preference", "Preference pairs (prompt, chosen, rejected)"
     GRADED = "graded", "Graded (per-criterion consensus and score)"
+    COMPARISON = "comparison", "Comparison judgments (side-by-side, raw)"
 
 
 class FileFormat(models.TextChoices):

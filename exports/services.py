@@ -29,7 +29,8 @@ from . import storage
 from .access import may_manage_pipeline_tokens, unsettled_refusal
 from .build import dataset_build
 from .card import card_render, manifest_build
-from .models import Export, PipelineToken
+from .comparisons import comparison_dataset_build
+from .models import DatasetFormat, Export, PipelineToken
 from .spec import spec_normalise
 
 log = logging.getLogger(__name__)
@@ -53,6 +54,10 @@ def _enqueue(export_id: int, *, stale_after: dt.timedelta | None = None) -> None
     seconds = int(stale_after.total_seconds()) if stale_after is not None else None
     # By name: exports.tasks imports this module, not the other way round.
     enqueue("exports.build", export_id, stale_after_seconds=seconds)
+
+
+COMPARISON_FORMATS = (DatasetFormat.PREFERENCE.value, DatasetFormat.COMPARISON.value)
+GRADING_FORMATS = tuple(f for f in DatasetFormat.values if f != DatasetFormat.COMPARISON)
 
 
 @transaction.atomic
@@ -79,6 +84,13 @@ def export_create(
         refusal = unsettled_refusal(user=actor, token=token)
         if refusal is not None:
             raise Forbidden(refusal, field="filters.settled_only", code="blind")
+    allowed = COMPARISON_FORMATS if project.is_comparison else GRADING_FORMATS
+    if format not in allowed:
+        kind = "a comparison" if project.is_comparison else "a grading"
+        raise DomainError(
+            f"{format!r} is not an export of {kind} project: use one of {', '.join(allowed)}",
+            field="format",
+        )
     # Lock the project row so concurrent creations take consecutive version numbers.
     Project.objects.select_for_update().filter(pk=project.pk).values_list("pk").first()
     latest = Export.objects.filter(project=project).aggregate(v=Max("version"))["v"] or 0
@@ -189,7 +201,8 @@ def export_build(
     try:
         storage.discard_work(export_id=export.pk)
         workdir = storage.work_dir(export_id=export.pk, attempt=export.attempt)
-        result = dataset_build(export=export, workdir=workdir, progress=heartbeat)
+        builder = comparison_dataset_build if export.project.is_comparison else dataset_build
+        result = builder(export=export, workdir=workdir, progress=heartbeat)
         manifest = manifest_build(
             export=export,
             files=result.files,

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -32,6 +32,9 @@ from core.ingest import ErrorCollector, batched, check_field_sizes, detect_forma
 from core.records import iter_records
 from curation.models import Project, Review, Sample
 from curation.reviewing.reviews import review_record
+
+if TYPE_CHECKING:
+    from curation.comparisons.review_import import JudgmentImportResult
 
 REQUIRED = ("sample_id", "physician", "grades", "verdict")
 OPTIONAL = (
@@ -128,8 +131,16 @@ def reviews_import(
     actor,
     filename: str | None = None,
     progress: Callable[[int], Any] | None = None,
-) -> ReviewImportResult:
-    """Import historical reviews into `project`; all or nothing, idempotent."""
+) -> ReviewImportResult | JudgmentImportResult:
+    """Import historical reviews into `project`; all or nothing, idempotent.
+
+    A comparison project takes comparison judgments instead (`curation.comparisons`)."""
+    if project.is_comparison:
+        from curation.comparisons.review_import import judgments_import
+
+        return judgments_import(
+            project=project, source=source, actor=actor, filename=filename, progress=progress
+        )
     result = ReviewImportResult(project=project.slug)
     users = get_user_model().objects
     with open_source(source, name=filename, on_read=progress) as src:

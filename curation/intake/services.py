@@ -62,6 +62,18 @@ def samples_import(
             f"unknown format {fmt!r}: expected one of {', '.join(FORMATS)}", field="format"
         )
     project = Project.objects.select_for_update().select_related("rubric").get(pk=project.pk)
+    if project.is_comparison:
+        from curation.comparisons.intake import comparisons_import
+
+        return comparisons_import(
+            project=project,
+            source=source,
+            fmt=fmt,
+            update=update,
+            actor=actor,
+            filename=filename,
+            progress=progress,
+        )
     batch_size = int(settings.IMPORT_BATCH_SIZE)
     for name, fmt_used, errors, records in _records_of(source, fmt, filename, progress):
         result = ImportResult(file=name, format=fmt_used)

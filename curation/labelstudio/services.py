@@ -56,11 +56,22 @@ class PullReport:
 # -- the link --------------------------------------------------------------------------------
 
 
+def _comparisons_refused(project: Project) -> None:
+    """The bridge maps rubric grades; side-by-side comparisons do not travel through it yet."""
+    if project.is_comparison:
+        raise DomainError(
+            "comparison projects are not bridged to Label Studio: review them in Rounds",
+            field="project",
+            code="unsupported",
+        )
+
+
 @transaction.atomic
 def labelstudio_link_save(
     *, project: Project, url: str | None = None, token: str | None = None, actor
 ) -> LabelStudioLink:
     """Create or update a project's link; the token is stored encrypted and never audited."""
+    _comparisons_refused(project)
     link = LabelStudioLink.objects.select_for_update().filter(project=project).first()
     created = link is None
     if created:
@@ -250,6 +261,7 @@ def labelstudio_import(
     file_name: str = "",
 ) -> PullReport:
     """Record the annotations of a Label Studio export file (see labelstudio.offline)."""
+    _comparisons_refused(project)
     return _annotations_record(
         project=project,
         annotations=list(annotations),

@@ -1,4 +1,5 @@
 from .agreement import Adjudication, AgreementReport, ConsensusLabel  # noqa: F401
+from .comparison import Comparison, ComparisonOrder, SampleResponse  # noqa: F401
 from .labelstudio import LabelStudioLink, LabelStudioTask  # noqa: F401
 from .project import Project
 from .review import Assignment, Review, ReviewDraft, ReviewRevision

@@ -16,6 +16,10 @@ class Project(models.Model):
         PAUSED = "paused", "Paused"
         ARCHIVED = "archived", "Archived"
 
+    class Kind(models.TextChoices):
+        GRADING = "grading", "Grading"
+        COMPARISON = "comparison", "Comparison"
+
     slug = models.SlugField(max_length=64, unique=True)
     name = models.CharField(max_length=200)
     guidelines = models.TextField(blank=True, help_text="Markdown shown to reviewers.")
@@ -40,6 +44,16 @@ class Project(models.Model):
         null=True, blank=True, help_text="Most reviews one physician may do in this project."
     )
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
+    kind = models.CharField(
+        max_length=16,
+        choices=Kind.choices,
+        default=Kind.GRADING,
+        help_text="Grading: one answer graded on the rubric. Comparison: 2-4 responses compared.",
+    )
+    comparison_axes = models.JSONField(
+        default=list, blank=True, help_text="Comparison axes: [{key, label, guidance}]."
+    )
+    allow_ties = models.BooleanField(default=True, help_text="Comparison: a tie may be chosen.")
     admins = models.ManyToManyField(
         settings.AUTH_USER_MODEL, blank=True, related_name="administered_projects"
     )
@@ -69,3 +83,7 @@ class Project(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def is_comparison(self) -> bool:
+        return self.kind == self.Kind.COMPARISON

@@ -31,7 +31,11 @@ TOP_FIELDS = {
     "consensus_threshold",
     "status",
     "image_hosts",
+    "kind",
+    "axes",
+    "allow_ties",
 }
+AXIS_FIELDS = {"key", "label", "guidance"}
 RUBRIC_FIELDS = {"name", "family", "description", "criteria"}
 CRITERION_FIELDS = {
     "key",
@@ -63,6 +67,9 @@ PROJECT_FIELDS = (
     "consensus_threshold",
     "status",
     "image_hosts",
+    "kind",
+    "comparison_axes",
+    "allow_ties",
 )
 
 
@@ -352,6 +359,7 @@ def project_validate(pf: ProjectFile) -> dict:
         c.error(
             "status", f"must be one of {', '.join(Project.Status.values)}, got {out['status']!r}"
         )
+    _comparison(c, data, out)
     cohorts = data.get("cohorts")
     out["cohorts"] = None
     if cohorts is not None:
@@ -364,6 +372,8 @@ def project_validate(pf: ProjectFile) -> dict:
                     c.error(f"cohorts[{index}]", f"no cohort with slug {slug!r}", "unknown")
             out["cohorts"] = sorted(set(cohorts))
     rubric = data.get("rubric")
+    if rubric is None and out["kind"] == Project.Kind.COMPARISON:
+        rubric = _comparison_rubric(out)
     if not isinstance(rubric, dict):
         c.error(
             "rubric",
@@ -394,3 +404,63 @@ def project_validate(pf: ProjectFile) -> dict:
     if c.errors:
         raise DomainError.many(c.errors[:50])
     return out
+
+
+def _comparison(c: _Checker, data: dict, out: dict) -> None:
+    """kind, axes and allow_ties: axes are only for comparison projects, which need at least one."""
+    kind = data.get("kind")
+    if kind is not None and kind not in Project.Kind.values:
+        c.error("kind", f"must be one of {', '.join(Project.Kind.values)}, got {kind!r}")
+    out["kind"] = kind
+    out["allow_ties"] = c.boolean(data, "allow_ties", "allow_ties")
+    out["comparison_axes"] = None
+    raw = data.get("axes")
+    if kind != Project.Kind.COMPARISON:
+        for name in ("axes", "allow_ties"):
+            if data.get(name) is not None:
+                c.error(name, "applies only to projects of kind: comparison")
+        return
+    if raw is None:
+        raw = []
+    if not isinstance(raw, list):
+        c.error("axes", f"must be a list of {{key, label, guidance}}, got {_kind(raw)}")
+        return
+    axes: list[dict] = []
+    seen = {"overall"}
+    for i, item in enumerate(raw):
+        path = f"axes[{i}]"
+        if not isinstance(item, dict):
+            c.error(path, f"must be an object with key and label, got {_kind(item)}")
+            continue
+        c.unknown(item, AXIS_FIELDS, f"{path}.")
+        key = c.text(item, "key", f"{path}.key", required=True, max_length=64)
+        if key and not SLUG_RE.match(key):
+            c.error(f"{path}.key", f"must be letters, digits, - or _, got {key!r}")
+        elif key in seen:
+            c.error(f"{path}.key", f"{key!r} is reserved or used by an earlier axis")
+        seen.add(key)
+        label = c.text(item, "label", f"{path}.label", required=True, max_length=300)
+        guidance = c.text(item, "guidance", f"{path}.guidance") or ""
+        axes.append({"key": key, "label": label, "guidance": guidance})
+    out["comparison_axes"] = axes
+
+
+def _comparison_rubric(out: dict) -> dict:
+    """A comparison project without rubric criteria records its axes as its rubric."""
+    items = [{"key": "overall", "label": "Overall preference"}]
+    for axis in out["comparison_axes"] or []:
+        if axis["key"] and axis["key"] not in {i["key"] for i in items}:
+            items.append(axis)
+    return {
+        "name": f"{out['name'] or out['slug']} (comparison)",
+        "criteria": [
+            {
+                "key": item["key"],
+                "label": f"Preferred response: {item['label']}",
+                "guidance": item.get("guidance", ""),
+                "kind": "binary",
+            }
+            for item in items
+            if item.get("key") and item.get("label")
+        ],
+    }

@@ -16,6 +16,7 @@ from django.db.models.functions import Coalesce, Greatest
 
 from annotators.models import Cohort
 from core.audit import audit_record
+from core.errors import DomainError
 from curation.models import Assignment, Project, Sample
 from curation.projects.files import PROJECT_FIELDS, ProjectFile, project_file_read, project_validate
 from curation.projects.rubric_versions import _rubric_resolve
@@ -88,6 +89,11 @@ def project_load(*, data: Any, actor, filename: str = "<project>") -> ProjectLoa
         }
         audit_record(actor=actor, action="project.created", obj=project, after=after)
         return ProjectLoadResult(project, True, sorted(after), rubric_outcome)
+    if values.get("kind", project.kind) != project.kind and project.samples.exists():
+        raise DomainError(
+            f"cannot change a project with samples from {project.kind} to {values['kind']}",
+            field="kind",
+        )
     before: dict[str, Any] = {}
     after: dict[str, Any] = {}
     for name, value in values.items():

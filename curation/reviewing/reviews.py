@@ -68,6 +68,8 @@ def _clean_flags(flags) -> list:
 def _validated(
     *, sample: Sample, grades, verdict, corrected_answer, rationale, flags, line=None, file=None
 ) -> dict[str, Any]:
+    if sample.project.is_comparison:  # judged through curation.comparisons, never graded
+        raise Conflict("This sample is a comparison: judge it on its comparison page.", field=None)
     criteria = _criteria(sample)
     clean = review_validate(
         criteria=criteria,

@@ -101,10 +101,10 @@ def project_next(request: HttpRequest, slug: str) -> HttpResponse:
         if live is not None:
             return redirect("review", assignment_id=live.pk)
         return render(request, "curation/next.html", {"project": project})
-    return _lease_next(request, project)
+    return lease_next(request, project)
 
 
-def _lease_next(request: HttpRequest, project: Project) -> HttpResponse:
+def lease_next(request: HttpRequest, project: Project) -> HttpResponse:
     try:
         lease = assignment_next(user=request.user, project=project)
     except DomainError as error:
@@ -113,6 +113,8 @@ def _lease_next(request: HttpRequest, project: Project) -> HttpResponse:
     if lease is None:
         context = {"project": project, "reason": "", "undo": _undo_offer(request)}
         return render(request, "curation/nothing_left.html", context)
+    if project.is_comparison:
+        return redirect("comparison-review", assignment_id=lease.assignment.pk)
     return redirect("review", assignment_id=lease.assignment.pk)
 
 
@@ -187,6 +189,8 @@ def _withheld(request: HttpRequest, assignment: Assignment) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def review(request: HttpRequest, assignment_id: int) -> HttpResponse:
     assignment = _assignment_or_404(request.user, assignment_id)
+    if assignment.project.is_comparison:
+        return redirect("comparison-review", assignment_id=assignment.pk)
     if assignment.sample.quarantined:
         return _withheld(request, assignment)
     finished = assignment.status in (Assignment.Status.SUBMITTED, Assignment.Status.SKIPPED)
@@ -212,7 +216,7 @@ def review(request: HttpRequest, assignment_id: int) -> HttpResponse:
         else:
             messages.success(request, "Review saved. Here is the next sample.")
             _offer_undo(request, "review")
-            return _lease_next(request, assignment.project)
+            return lease_next(request, assignment.project)
     if finished:
         return _not_open(request, assignment)
     return _review_page(request, assignment, form=form, status=400)
@@ -238,9 +242,12 @@ def review_skip(request: HttpRequest, assignment_id: int) -> HttpResponse:
         else:
             messages.info(request, "Skipped. The sample goes to another physician.")
             _offer_undo(request, "skip")
-            return _lease_next(request, assignment.project)
+            return lease_next(request, assignment.project)
     if assignment.status in (Assignment.Status.SUBMITTED, Assignment.Status.SKIPPED):
         return _not_open(request, assignment)
+    if assignment.project.is_comparison:
+        messages.error(request, "Choose why you are skipping.")
+        return redirect("comparison-review", assignment_id=assignment.pk)
     return _review_page(request, assignment, skip_form=skip_form, status=400)
 
 

@@ -94,6 +94,12 @@ EXPECTED: dict[str, dict[str, str]] = {
         "*": "401 405 405 405 403 403 403 403 405 405 403",
         "POST": "401 400 404 404 403 403 403 403 404 404 403",
     },
+    # /api/assignments/<id>/comparison/ (the world's assignment is of a grading project: 404)
+    "api-assignment-comparison": {
+        "*": "401 405 405 405 403 403 403 403 405 405 403",
+        "GET": "401 404 404 404 403 403 403 403 404 404 403",
+        "POST": "401 404 404 404 403 403 403 403 404 404 403",
+    },
     # /api/assignments/<id>/submit/
     "api-assignment-submit": {
         "*": "401 405 405 405 403 403 403 403 405 405 403",
@@ -362,6 +368,11 @@ EXPECTED: dict[str, dict[str, str]] = {
         "*": "302 403 403 403 405 405 405 302 405 403 403",
         "GET": "302 403 403 403 200 200 200 302 200 403 403",
     },
+    # /console/projects/authz-project/leaderboard/ (a grading project: no leaderboard, 404)
+    "console-project-leaderboard": {
+        "*": "302 403 403 403 405 405 405 302 405 403 403",
+        "GET": "302 403 403 403 404 404 404 302 404 403 403",
+    },
     # /console/projects/authz-project/pause/
     "console-project-pause": {
         "*": "302 403 403 403 405 405 405 302 405 403 403",
@@ -469,6 +480,12 @@ EXPECTED: dict[str, dict[str, str]] = {
         "*": "302 405 405 405 405 405 405 302 405 405 405",
         "GET": "302 200 404 404 404 200 200 302 404 404 404",
         "POST": "302 400 404 404 404 400 400 302 404 404 404",
+    },
+    # /compare/<id>/ (the world's assignment is of a grading project: it opens the review page)
+    "comparison-review": {
+        "*": "302 405 405 405 405 405 405 302 405 405 405",
+        "GET": "302 302 404 404 404 302 302 302 404 404 404",
+        "POST": "302 302 404 404 404 302 302 302 404 404 404",
     },
     # /review/<id>/skip/
     "review-skip": {
