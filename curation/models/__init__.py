@@ -1,3 +1,10 @@
+from .criteria import (  # noqa: F401
+    CriterionGrade,
+    CriterionValidation,
+    ModelGrader,
+    SampleCriterion,
+    SampleCriterionEdit,
+)
 from .agreement import Adjudication, AgreementReport, ConsensusLabel  # noqa: F401
 from .labelstudio import LabelStudioLink, LabelStudioTask  # noqa: F401
 from .project import Project

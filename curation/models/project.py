@@ -34,6 +34,17 @@ class Project(models.Model):
         null=True, blank=True, help_text="Most reviews one physician may do in this project."
     )
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
+    kind = models.CharField(
+        max_length=32,
+        choices=[("review", "Review"), ("rubric_authoring", "Rubric authoring")],
+        default="review",
+    )
+    criteria_validators = models.PositiveSmallIntegerField(
+        default=2, help_text="Rubric authoring: physicians who validate each criterion."
+    )
+    criteria_agree_share = models.FloatField(
+        default=0.67, help_text="Rubric authoring: share of validators who must agree to keep it."
+    )
     admins = models.ManyToManyField(
         settings.AUTH_USER_MODEL, blank=True, related_name="administered_projects"
     )
