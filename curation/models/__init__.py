@@ -1,3 +1,4 @@
+from .agreement import Adjudication, AgreementReport, ConsensusLabel  # noqa: F401
 from .criteria import (  # noqa: F401
     CriterionGrade,
     CriterionValidation,
@@ -5,7 +6,6 @@ from .criteria import (  # noqa: F401
     SampleCriterion,
     SampleCriterionEdit,
 )
-from .agreement import Adjudication, AgreementReport, ConsensusLabel  # noqa: F401
 from .labelstudio import LabelStudioLink, LabelStudioTask  # noqa: F401
 from .project import Project
 from .review import Assignment, Review, ReviewDraft, ReviewRevision
