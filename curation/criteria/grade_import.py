@@ -1,0 +1,160 @@
+"""Criterion grades in an imported reviews file: one line per response and grader.
+
+    {"sample_id": "s-001", "grader": {"model": "judge@2025-05"},
+     "criteria": [{"criterion": 0, "met": true, "explanation": "..."},
+                  {"criterion": "Advises calling emergency services.", "criteria_met": false}]}
+
+`grader` is {"model": "name@version"} (a registered model grader) or {"physician": "e-mail"}; a
+criterion is named by its position in the sample (0-based) or by its exact text. Lines are
+checked and written by the review import, in its one transaction.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import get_user_model
+
+from annotators.models import Physician
+from core.errors import DomainError
+from core.ingest import ErrorCollector
+from curation.criteria.services import criterion_grade_record, model_grader_parse
+from curation.models import ModelGrader, Project, Sample, SampleCriterion
+
+FIELDS = ("sample_id", "grader", "criteria", "submitted_at", "external_ref", "id")
+
+
+def is_criteria_line(data: Any) -> bool:
+    return isinstance(data, dict) and ("grader" in data or "criteria" in data)
+
+
+class CriteriaGradeImporter:
+    """Checks and records the criterion grades of one line; counts outcomes like reviews."""
+
+    def __init__(self, *, project: Project, actor, errors: ErrorCollector) -> None:
+        self.project = project
+        self.actor = actor
+        self.errors = errors
+        self.graders: dict[str, Any] = {}
+        self.seen: dict[tuple[str, str], int] = {}
+
+    def _error(self, message: str, field: str | None, line: int, code: str = "invalid") -> None:
+        self.errors.add(message, field=field, line=line, code=code)
+
+    def _grader(self, value: Any, line: int) -> dict | None:
+        if not isinstance(value, dict) or len(value) != 1 or set(value) - {"model", "physician"}:
+            self._error(
+                'must be {"model": "name@version"} or {"physician": "e-mail"}', "grader", line
+            )
+            return None
+        kind, name = next(iter(value.items()))
+        key = f"{kind}:{name}"
+        if key not in self.graders:
+            found = None
+            if kind == "model":
+                try:
+                    model, version = model_grader_parse(name)
+                except DomainError as exc:
+                    self._error(exc.message, "grader.model", line)
+                    return None
+                found = ModelGrader.objects.filter(
+                    name=model, version=version, is_active=True
+                ).first()
+                if found is None:
+                    self._error(
+                        f"no model grader {name!r}: register it first "
+                        "(manage.py register_model_grader NAME@VERSION)",
+                        "grader.model",
+                        line,
+                        "not_found",
+                    )
+                    return None
+                self.graders[key] = {"model_grader": found}
+            else:
+                user = (
+                    get_user_model()
+                    .objects.filter(email__iexact=str(name).strip(), physician__isnull=False)
+                    .first()
+                )
+                if user is None or not Physician.objects.filter(user=user).exists():
+                    self._error(
+                        f"no physician with e-mail {name!r}", "grader.physician", line, "not_found"
+                    )
+                    return None
+                self.graders[key] = {"physician": user}
+        return self.graders[key]
+
+    def __call__(self, data: dict, line: int) -> list[str]:
+        """The outcomes ('created', 'amended', 'unchanged') of the line's grades."""
+        before = self.errors.total
+        for name in data:
+            if name not in FIELDS:
+                self._error(
+                    "is not a field of a criterion-grade line (expected " + ", ".join(FIELDS) + ")",
+                    name,
+                    line,
+                    "unknown",
+                )
+        grader = self._grader(data.get("grader"), line)
+        sample = Sample.objects.filter(
+            project=self.project, external_id=str(data.get("sample_id", ""))
+        ).first()
+        if sample is None:
+            self._error(
+                f"no sample {data.get('sample_id')!r} in project {self.project.slug}",
+                "sample_id",
+                line,
+                "not_found",
+            )
+        items = data.get("criteria")
+        if not isinstance(items, list) or not items:
+            self._error("must be a non-empty list of criterion grades", "criteria", line)
+        if self.errors.total > before:
+            return []
+        key = (sample.external_id, str(data["grader"]))
+        if key in self.seen:
+            self._error(
+                f"duplicates line {self.seen[key]}: one line per grader and sample",
+                "sample_id",
+                line,
+                "duplicate",
+            )
+            return []
+        self.seen[key] = line
+        criteria = list(sample.criteria.exclude(status=SampleCriterion.Status.REJECTED))
+        by_position = {c.position: c for c in criteria}
+        by_text = {c.text: c for c in criteria}
+        outcomes = []
+        for i, item in enumerate(items):
+            field = f"criteria[{i}]"
+            if not isinstance(item, dict):
+                self._error("must be an object", field, line)
+                continue
+            ref = item.get("criterion")
+            if isinstance(ref, int) and not isinstance(ref, bool):
+                criterion = by_position.get(ref)
+            else:
+                criterion = by_text.get(ref) if isinstance(ref, str) else None
+            if criterion is None:
+                self._error(
+                    f"sample {sample.external_id} has no criterion {ref!r}",
+                    f"{field}.criterion",
+                    line,
+                    "not_found",
+                )
+                continue
+            met = item.get("met", item.get("criteria_met"))
+            if not isinstance(met, bool):
+                self._error(f"must be true or false, got {met!r}", f"{field}.met", line)
+                continue
+            explanation = item.get("explanation") or ""
+            _, outcome = criterion_grade_record(
+                criterion=criterion,
+                met=met,
+                explanation=explanation if isinstance(explanation, str) else "",
+                source="import",
+                actor=self.actor,
+                **grader,
+            )
+            outcomes.append(outcome)
+        return outcomes
