@@ -9,6 +9,7 @@ api_patterns = [
     path("", include("curation.intake.api_urls")),
     path("", include("curation.reviewing.api_urls")),
     path("", include("curation.agreement.api_urls")),
+    path("", include("curation.criteria.api_urls")),
     path("", include("exports.api_urls")),
 ]
 

@@ -122,6 +122,16 @@ EXPECTED: dict[str, dict[str, str]] = {
         "*": "401 403 403 403 405 405 405 403",
         "GET": "401 403 403 403 200 200 200 403",
     },
+    # /api/projects/authz-project/criteria/meta-evaluation/ (400: no ?grader=name@version)
+    "api-criteria-meta-evaluation": {
+        "*": "401 403 403 403 405 405 405 403",
+        "GET": "401 403 403 403 400 400 400 403",
+    },
+    # /api/projects/authz-project/criteria/score/
+    "api-criteria-score": {
+        "*": "401 403 403 403 405 405 405 403",
+        "GET": "401 403 403 403 200 200 200 403",
+    },
     # /api/projects/authz-project/agreement/reports/latest/
     "api-agreement-latest": {
         "*": "401 403 403 403 405 405 405 403",

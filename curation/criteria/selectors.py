@@ -1,0 +1,138 @@
+"""Reads of sample criteria: scores, the model-grader meta-evaluation, progress.
+
+Reports are read from the whole project; the API asks `project_for_admin` first.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from django.db.models import Count, Q
+
+from core.errors import NotFound
+from curation.agreement.stats.meta_eval import CriterionVotes, meta_evaluation
+from curation.agreement.stats.rubric_score import GradedResponse, score_report
+from curation.criteria.healthbench import META_KEY
+from curation.criteria.services import model_grader_parse
+from curation.models import CriterionGrade, ModelGrader, Project, Sample, SampleCriterion
+
+KEPT = (SampleCriterion.Status.VALIDATED,)
+
+
+def model_grader_by_name(value: str) -> ModelGrader:
+    try:
+        name, version = model_grader_parse(value)
+    except Exception:
+        raise NotFound("Model grader not found.")
+    grader = ModelGrader.objects.filter(name=name, version=version).first()
+    if grader is None:
+        raise NotFound("Model grader not found.")
+    return grader
+
+
+def _themes(sample_metadata: dict) -> list[str]:
+    tags = ((sample_metadata or {}).get(META_KEY) or {}).get("example_tags") or []
+    return [t for t in tags if t.startswith("theme:")]
+
+
+def _grades(project: Project):
+    """(criterion id -> (axis, sample id, points)), votes by grader, and sample themes."""
+    criteria = {
+        pk: (axis, sample_id, points)
+        for pk, axis, sample_id, points in SampleCriterion.objects.filter(
+            sample__project=project, status__in=KEPT
+        ).values_list("id", "axis", "sample_id", "points")
+    }
+    physicians: dict[int, list[bool]] = defaultdict(list)
+    models: dict[tuple[int, int], bool] = {}
+    rows = CriterionGrade.objects.filter(criterion_id__in=list(criteria)).values_list(
+        "criterion_id", "physician_id", "model_grader_id", "met"
+    )
+    for criterion_id, physician_id, model_id, met in rows.iterator(chunk_size=5000):
+        if physician_id is not None:
+            physicians[criterion_id].append(met)
+        else:
+            models[(model_id, criterion_id)] = met
+    themes = {
+        pk: _themes(meta)
+        for pk, meta in Sample.objects.filter(
+            pk__in={s for _, s, _ in criteria.values()}
+        ).values_list("id", "metadata")
+    }
+    return criteria, physicians, models, themes
+
+
+def meta_evaluation_report(project: Project, grader: ModelGrader, *, rounds: int = 1000) -> dict:
+    """The grader against the physicians' majority, overall, per axis and per theme."""
+    criteria, physicians, models, themes = _grades(project)
+    items = [
+        CriterionVotes(
+            physicians=physicians.get(pk, []),
+            model=models.get((grader.pk, pk)),
+            groups=[f"axis:{axis}", *themes.get(sample_id, [])],
+        )
+        for pk, (axis, sample_id, _points) in criteria.items()
+    ]
+    report = meta_evaluation(items, rounds=rounds)
+    return {"project": project.slug, "grader": str(grader), **report}
+
+
+def score_report_for(project: Project, *, grader: ModelGrader | None = None) -> dict:
+    """HealthBench's score of each sample's response: by the grader, or the physicians' majority."""
+    criteria, physicians, models, themes = _grades(project)
+    by_sample: dict[int, GradedResponse] = {}
+    for pk, (axis, sample_id, points) in criteria.items():
+        if grader is not None:
+            met = models.get((grader.pk, pk))
+        else:
+            votes = physicians.get(pk, [])
+            yes = sum(votes)
+            met = None if not votes or yes * 2 == len(votes) else yes * 2 > len(votes)
+        if met is None:
+            continue
+        r = by_sample.setdefault(
+            sample_id, GradedResponse(points=[], axes=[], met=[], themes=themes.get(sample_id, []))
+        )
+        r.points.append(points)
+        r.axes.append(axis)
+        r.met.append(met)
+    report = score_report(by_sample.values()).as_dict()
+    return {"project": project.slug, "grader": str(grader) if grader else "physicians", **report}
+
+
+def criteria_progress(project: Project) -> dict:
+    """Authoring and validation progress, criteria per sample, the most disputed criteria."""
+    counts = dict(
+        SampleCriterion.objects.filter(sample__project=project)
+        .values_list("status")
+        .annotate(n=Count("id"))
+    )
+    samples = Sample.objects.filter(project=project).annotate(
+        n=Count("criteria", filter=~Q(criteria__status=SampleCriterion.Status.REJECTED))
+    )
+    per_sample = list(samples.values_list("n", flat=True))
+    disputed = (
+        SampleCriterion.objects.filter(sample__project=project)
+        .annotate(
+            against=Count("validations", filter=~Q(validations__decision="agree")),
+        )
+        .filter(against__gt=0)
+        .select_related("sample")
+        .order_by("-against", "id")[:10]
+    )
+    return {
+        "by_status": {s: counts.get(s, 0) for s in SampleCriterion.Status.values},
+        "samples": len(per_sample),
+        "samples_with_criteria": sum(1 for n in per_sample if n),
+        "criteria_per_sample": (sum(per_sample) / len(per_sample)) if per_sample else 0.0,
+        "most_disputed": [
+            {
+                "id": c.pk,
+                "sample": c.sample.external_id,
+                "text": c.text,
+                "status": c.status,
+                "against": c.against,
+            }
+            for c in disputed
+        ],
+    }
