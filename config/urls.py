@@ -25,6 +25,7 @@ urlpatterns = [
     path("api/", include(api_patterns)),
     path("accounts/", include("django.contrib.auth.urls")),
     path("", include("curation.agreement.urls")),
+    path("", include("curation.criteria.urls")),
     path("", include("exports.urls")),
     path("", include("annotators.urls")),
     path("", include("console.urls")),

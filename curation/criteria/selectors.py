@@ -136,3 +136,64 @@ def criteria_progress(project: Project) -> dict:
             for c in disputed
         ],
     }
+
+
+# --- the authoring and validation pages -------------------------------------------------------
+
+
+def sample_for_author(project: Project, external_id: str | None = None) -> Sample:
+    """The sample to write criteria for: the one named, else the first with none yet."""
+    samples = Sample.objects.filter(project=project, quarantined=False)
+    if external_id:
+        sample = samples.filter(external_id=external_id).first()
+        if sample is None:
+            raise NotFound("No such sample.")
+        return sample
+    bare = samples.exclude(criteria__status__in=[SampleCriterion.Status.PROPOSED, *KEPT]).order_by(
+        "id"
+    )
+    sample = bare.first() or samples.order_by("id").first()
+    if sample is None:
+        raise NotFound("This project has no samples.")
+    return sample
+
+
+def sample_after(project: Project, sample: Sample) -> Sample | None:
+    return (
+        Sample.objects.filter(project=project, quarantined=False, id__gt=sample.pk)
+        .order_by("id")
+        .first()
+    )
+
+
+def criteria_of_sample(sample: Sample):
+    return sample.criteria.exclude(status=SampleCriterion.Status.REJECTED).order_by("position")
+
+
+def criterion_to_validate(user, project: Project) -> SampleCriterion | None:
+    """The oldest proposed criterion someone else wrote that this user has not judged."""
+    return (
+        SampleCriterion.objects.filter(
+            sample__project=project,
+            sample__quarantined=False,
+            status=SampleCriterion.Status.PROPOSED,
+        )
+        .exclude(author_id=user.pk)
+        .exclude(validations__validator_id=user.pk)
+        .annotate(judged=Count("validations"))
+        .filter(judged__lt=project.criteria_validators)
+        .select_related("sample")
+        .order_by("id")
+        .first()
+    )
+
+
+def disputed_for_lead(projects) -> list[SampleCriterion]:
+    return list(
+        SampleCriterion.objects.filter(
+            sample__project__in=projects, status=SampleCriterion.Status.DISPUTED
+        )
+        .select_related("sample__project")
+        .prefetch_related("validations__validator")
+        .order_by("id")[:50]
+    )

@@ -30,6 +30,9 @@ TOP_FIELDS = {
     "lease_minutes",
     "consensus_threshold",
     "status",
+    "kind",
+    "criteria_validators",
+    "criteria_agree_share",
 }
 RUBRIC_FIELDS = {"name", "family", "description", "criteria"}
 CRITERION_FIELDS = {
@@ -61,7 +64,11 @@ PROJECT_FIELDS = (
     "lease_minutes",
     "consensus_threshold",
     "status",
+    "kind",
+    "criteria_validators",
+    "criteria_agree_share",
 )
+PROJECT_KINDS = ("review", "rubric_authoring")
 
 
 # --- reading a file, keeping the line of every field ----------------------------------------
@@ -324,6 +331,15 @@ def project_validate(pf: ProjectFile) -> dict:
         c.error(
             "status", f"must be one of {', '.join(Project.Status.values)}, got {out['status']!r}"
         )
+    out["kind"] = data.get("kind")
+    if out["kind"] is not None and out["kind"] not in PROJECT_KINDS:
+        c.error("kind", f"must be one of {', '.join(PROJECT_KINDS)}, got {out['kind']!r}")
+    out["criteria_validators"] = c.integer(
+        data, "criteria_validators", "criteria_validators", 1, 20
+    )
+    out["criteria_agree_share"] = c.number(
+        data, "criteria_agree_share", "criteria_agree_share", 0, 1
+    )
     cohorts = data.get("cohorts")
     out["cohorts"] = None
     if cohorts is not None:

@@ -227,6 +227,24 @@ EXPECTED: dict[str, dict[str, str]] = {
         "*": "405 405 405 405 405 405 405 405",
         "GET": "200 200 200 200 200 200 200 200",
     },
+    # /projects/authz-project/criteria/write/ (a physician of the project; 400: empty form)
+    "criteria-write": {
+        "*": "302 405 405 405 405 405 405 302",
+        "GET": "302 200 404 200 404 403 403 302",
+        "POST": "302 400 404 400 404 403 403 302",
+    },
+    # /projects/authz-project/criteria/validate/ (404 on POST: no such criterion)
+    "criteria-validate": {
+        "*": "302 405 405 405 405 405 405 302",
+        "GET": "302 200 404 200 404 403 403 302",
+        "POST": "302 404 404 404 404 403 403 302",
+    },
+    # /criteria/disputed/ (leads and project administrators; POST of nothing: 404)
+    "criteria-disputed": {
+        "*": "302 405 405 405 405 405 405 302",
+        "GET": "302 403 403 200 200 200 200 302",
+        "POST": "302 403 403 404 404 404 404 302",
+    },
     # /projects/authz-project/agreement/
     "agreement-dashboard": {
         "*": "302 405 405 405 405 405 405 302",

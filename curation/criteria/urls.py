@@ -1,0 +1,13 @@
+from django.urls import path
+
+from curation.criteria import views
+
+urlpatterns = [
+    path("projects/<slug:slug>/criteria/write/", views.criteria_write, name="criteria-write"),
+    path(
+        "projects/<slug:slug>/criteria/validate/",
+        views.criteria_validate,
+        name="criteria-validate",
+    ),
+    path("criteria/disputed/", views.criteria_disputed, name="criteria-disputed"),
+]
