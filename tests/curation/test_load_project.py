@@ -186,8 +186,8 @@ def test_changing_overlap_reslots_open_samples(tmp_path, project_file, cardiolog
 
 AXES = "accuracy, completeness, communication, context_awareness, safety, reasoning_efficiency"
 TOP = (
-    "cohorts, consensus_threshold, gold_rate, guidelines, lease_minutes, name, overlap, rubric, "
-    "slug, specialty_match, status"
+    "cohorts, consensus_threshold, criteria_agree_share, criteria_validators, gold_rate, "
+    "guidelines, kind, lease_minutes, name, overlap, rubric, slug, specialty_match, status"
 )
 BAD_FILES = [
     ("max: 5", "max: 1", "20 rubric.criteria[1].max: must be greater than min (1), got 1"),
