@@ -5,7 +5,7 @@ The onboarding and cohort forms come first: `console/cohorts/new/` must win over
 
 from django.urls import path
 
-from console import people_views, views
+from console import criteria_views, people_views, views
 
 urlpatterns = [
     # Physicians and cohorts: onboarding and the cohort forms.
@@ -64,6 +64,11 @@ urlpatterns = [
     path("console/", views.console_home, name="console"),
     path("console/projects/", views.projects, name="console-projects"),
     path("console/projects/<slug:slug>/", views.project_detail, name="console-project"),
+    path(
+        "console/projects/<slug:slug>/criteria/",
+        criteria_views.project_criteria,
+        name="console-project-criteria",
+    ),
     path(
         "console/projects/<slug:slug>/pause/",
         views.project_pause_view,

@@ -197,3 +197,12 @@ def disputed_for_lead(projects) -> list[SampleCriterion]:
         .prefetch_related("validations__validator")
         .order_by("id")[:50]
     )
+
+
+def model_graders_of(project: Project) -> list[ModelGrader]:
+    """The model graders with at least one grade in the project."""
+    return list(
+        ModelGrader.objects.filter(grades__criterion__sample__project=project)
+        .distinct()
+        .order_by("name", "version")
+    )

@@ -365,6 +365,11 @@ EXPECTED: dict[str, dict[str, str]] = {
         "*": "302 403 403 403 405 405 405 302",
         "GET": "302 403 403 403 200 200 200 302",
     },
+    # /console/projects/authz-project/criteria/
+    "console-project-criteria": {
+        "*": "302 403 403 403 405 405 405 302",
+        "GET": "302 403 403 403 200 200 200 302",
+    },
     # /console/projects/authz-project/pause/
     "console-project-pause": {
         "*": "302 403 403 403 405 405 405 302",
