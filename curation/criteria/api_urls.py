@@ -9,6 +9,11 @@ urlpatterns = [
         name="api-criteria-meta-evaluation",
     ),
     path(
+        "projects/<slug:slug>/criteria/grades/",
+        api.CriterionGradesView.as_view(),
+        name="api-criteria-grades",
+    ),
+    path(
         "projects/<slug:slug>/criteria/score/",
         api.ScoreView.as_view(),
         name="api-criteria-score",

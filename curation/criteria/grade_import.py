@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.db import transaction
 
 from annotators.models import Physician
 from core.errors import DomainError
@@ -84,8 +85,11 @@ class CriteriaGradeImporter:
                 self.graders[key] = {"physician": user}
         return self.graders[key]
 
-    def __call__(self, data: dict, line: int) -> list[str]:
-        """The outcomes ('created', 'amended', 'unchanged') of the line's grades."""
+    def __call__(self, data: dict, line: int, *, grader: dict | None = None) -> list[str]:
+        """The outcomes ('created', 'amended', 'unchanged') of the line's grades.
+
+        grader: {"model_grader": ...} or {"physician": user} when the caller is known (REST);
+        otherwise the line's `grader` field names it."""
         before = self.errors.total
         for name in data:
             if name not in FIELDS:
@@ -95,7 +99,10 @@ class CriteriaGradeImporter:
                     line,
                     "unknown",
                 )
-        grader = self._grader(data.get("grader"), line)
+        if grader is None:
+            grader = self._grader(data.get("grader"), line)
+        elif "grader" in data:
+            self._error("is set by your credentials; leave it out", "grader", line, "unknown")
         sample = Sample.objects.filter(
             project=self.project, external_id=str(data.get("sample_id", ""))
         ).first()
@@ -111,7 +118,7 @@ class CriteriaGradeImporter:
             self._error("must be a non-empty list of criterion grades", "criteria", line)
         if self.errors.total > before:
             return []
-        key = (sample.external_id, str(data["grader"]))
+        key = (sample.external_id, str(grader))
         if key in self.seen:
             self._error(
                 f"duplicates line {self.seen[key]}: one line per grader and sample",
@@ -158,3 +165,13 @@ class CriteriaGradeImporter:
             )
             outcomes.append(outcome)
         return outcomes
+
+
+@transaction.atomic
+def criterion_grades_post(*, project: Project, data: dict, grader: dict, actor) -> dict:
+    """One response's criterion grades from a known grader (REST); all or nothing."""
+    errors = ErrorCollector(file="request body")
+    importer = CriteriaGradeImporter(project=project, actor=actor, errors=errors)
+    outcomes = importer(data, 1, grader=grader)
+    errors.raise_if_any()
+    return {k: outcomes.count(k) for k in ("created", "amended", "unchanged")}

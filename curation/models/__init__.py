@@ -3,6 +3,7 @@ from .criteria import (  # noqa: F401
     CriterionGrade,
     CriterionValidation,
     ModelGrader,
+    ModelGraderToken,
     SampleCriterion,
     SampleCriterionEdit,
 )

@@ -200,3 +200,20 @@ class CriterionGrade(models.Model):
                 name="criterion_grade_once_model",
             ),
         ]
+
+
+class ModelGraderToken(models.Model):
+    """A key a model grader posts its grades with, scoped to projects; only a hash is stored."""
+
+    grader = models.ForeignKey(ModelGrader, on_delete=models.CASCADE, related_name="tokens")
+    prefix = models.CharField(max_length=12)
+    key_hash = models.CharField(max_length=64, unique=True)
+    projects = models.ManyToManyField("curation.Project", related_name="grader_tokens")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.grader} ({self.prefix}…)"

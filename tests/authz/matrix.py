@@ -127,6 +127,12 @@ EXPECTED: dict[str, dict[str, str]] = {
         "*": "401 403 403 403 405 405 405 403",
         "GET": "401 403 403 403 400 400 400 403",
     },
+    # /api/projects/authz-project/criteria/grades/ (a physician of the project, or a model
+    # grader's token; 400: the empty body names no sample)
+    "api-criteria-grades": {
+        "*": "401 405 405 405 405 405 405 403",
+        "POST": "401 400 404 400 404 403 403 403",
+    },
     # /api/projects/authz-project/criteria/score/
     "api-criteria-score": {
         "*": "401 403 403 403 405 405 405 403",
