@@ -119,3 +119,18 @@ def test_validate_page_by_another_physician(criterion, second_cardiologist, outs
     client.post(url, {"criterion": criterion.pk, "decision": "agree"})
     assert CriterionValidation.objects.get().decision == "agree"
     assert _client(outsider.user).get(url).status_code == 404
+
+
+def test_lead_settles_a_disputed_criterion_on_the_page(criterion, second_cardiologist, lead):
+    for doctor in (second_cardiologist, lead):
+        criterion_validate(criterion=criterion, validator=doctor.user, decision="disagree")
+    criterion.refresh_from_db()
+    assert criterion.status == "disputed"
+    page = _client(second_cardiologist.user).get("/criteria/disputed/")
+    assert page.status_code == 403  # not a lead
+    client = _client(lead.user)
+    assert criterion.text in client.get("/criteria/disputed/").content.decode()
+    client.post("/criteria/disputed/", {"criterion": criterion.pk, "decision": "reject"})
+    criterion.refresh_from_db()
+    assert criterion.status == "rejected"
+    assert criterion.edits.last().actor == lead.user
