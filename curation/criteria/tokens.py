@@ -11,6 +11,7 @@ import secrets
 
 from django.contrib.auth.models import AnonymousUser
 from django.db import transaction
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 from rest_framework.permissions import BasePermission
 
@@ -91,3 +92,15 @@ class IsGraderTokenOrPhysician(BasePermission):
         if token_of(request) is not None:
             return True
         return bool(request.user and request.user.is_authenticated)
+
+
+class GraderTokenScheme(OpenApiAuthenticationExtension):
+    target_class = "curation.criteria.tokens.GraderTokenAuthentication"
+    name = "ModelGraderToken"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "A model grader's token (rgt_…); posts criterion grades only.",
+        }
