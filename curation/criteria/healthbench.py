@@ -15,6 +15,7 @@ writes every field back. The import is all or nothing (errors name their line) a
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import IO, Any
@@ -25,7 +26,7 @@ from core.audit import audit_record
 from core.errors import DomainError
 from core.ingest import ErrorCollector, open_source
 from core.records import iter_records
-from curation.criteria.services import criterion_create, criterion_fields_check
+from curation.criteria.services import criteria_import, criterion_fields_check
 from curation.intake.services import samples_import
 from curation.models import Project, Sample, SampleCriterion
 
@@ -189,11 +190,16 @@ def healthbench_import(
                 project=project, external_id__in=[r["id"] for _, r, _ in examples]
             )
         }
+        stored: dict[int, list[SampleCriterion]] = defaultdict(list)
+        for c in SampleCriterion.objects.filter(sample__in=list(samples.values())).order_by(
+            "sample_id", "position"
+        ):
+            stored[c.sample_id].append(c)
+        new: list[tuple[Sample, int, dict]] = []
         for line, record, criteria in examples:
             sample = samples[record["id"]]
-            stored = list(sample.criteria.order_by("position"))
-            if stored:
-                if _same(stored, criteria):
+            if stored.get(sample.pk):
+                if _same(stored[sample.pk], criteria):
                     result.unchanged += 1
                     continue
                 errors.add(
@@ -203,16 +209,9 @@ def healthbench_import(
                     code="conflict",
                 )
                 continue
-            for position, c in enumerate(criteria):
-                criterion_create(
-                    sample=sample,
-                    actor=actor,
-                    status=SampleCriterion.Status.VALIDATED,
-                    imported=True,
-                    position=position,
-                    **c,
-                )
-                result.criteria_created += 1
+            new.extend((sample, position, c) for position, c in enumerate(criteria))
+        errors.raise_if_any()
+        result.criteria_created = criteria_import(rows=new, actor=actor)
         errors.raise_if_any()
     audit_record(
         actor=actor,

@@ -140,6 +140,43 @@ def criterion_create(
 
 
 @transaction.atomic
+def criteria_import(*, rows: list[tuple[Sample, int, dict]], actor, batch: int = 2000) -> int:
+    """Imported criteria (already checked), validated on arrival, each with its first history
+    row; written in batches. The caller audits the import as a whole."""
+    created = 0
+    for start in range(0, len(rows), batch):
+        chunk = [
+            SampleCriterion(
+                sample=sample,
+                position=position,
+                status=SampleCriterion.Status.VALIDATED,
+                imported=True,
+                author=actor,
+                **fields,
+            )
+            for sample, position, fields in rows[start : start + batch]
+        ]
+        SampleCriterion.objects.bulk_create(chunk)
+        SampleCriterionEdit.objects.bulk_create(
+            SampleCriterionEdit(
+                criterion=c,
+                revision=1,
+                action="import",
+                text=c.text,
+                points=c.points,
+                axis=c.axis,
+                level=c.level,
+                tags=c.tags,
+                status=c.status,
+                actor=actor,
+            )
+            for c in chunk
+        )
+        created += len(chunk)
+    return created
+
+
+@transaction.atomic
 def criterion_edit(
     *, criterion: SampleCriterion, actor, note: str = "", **changes
 ) -> SampleCriterion:

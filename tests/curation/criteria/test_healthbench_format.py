@@ -71,6 +71,12 @@ def test_round_trip_keeps_every_field(project, tmp_path):
         format="healthbench",
     )
     assert SampleCriterion.objects.filter(status="validated", imported=True).count() == 4
+    assert (
+        sorted(
+            SampleCriterion.objects.values_list("edits__action", "edits__revision", "edits__status")
+        )
+        == [("import", 1, "validated")] * 4
+    )
     out = tmp_path / "out.jsonl"
     call_command("export_dataset", project=project.slug, format="healthbench", out=out)
     exported = [json.loads(line) for line in out.read_text().splitlines()]
