@@ -46,4 +46,24 @@
       }
     });
   }
+
+  const grade = document.querySelector("[data-grade-form]");
+  if (grade) {
+    const groups = Array.from(grade.querySelectorAll("fieldset[data-criterion]"));
+    grade.addEventListener("keydown", (event) => {
+      if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
+        event.preventDefault();
+        grade.requestSubmit();
+        return;
+      }
+      if (event.ctrlKey || event.altKey || event.metaKey) return;
+      const key = event.key.toLowerCase();
+      const group = event.target.closest && event.target.closest("fieldset[data-criterion]");
+      if (!group || (key !== "y" && key !== "n")) return;
+      event.preventDefault();
+      group.querySelector(`input[value="${key === "y" ? "yes" : "no"}"]`).checked = true;
+      const next = groups[groups.indexOf(group) + 1];
+      (next ? next.querySelector("input") : grade.querySelector("#save-grades")).focus();
+    });
+  }
 })();

@@ -206,3 +206,19 @@ def model_graders_of(project: Project) -> list[ModelGrader]:
         .distinct()
         .order_by("name", "version")
     )
+
+
+def sample_to_grade(user, project: Project) -> Sample | None:
+    """The next sample with a response and validated criteria this physician has not all graded."""
+    ungraded = SampleCriterion.objects.filter(status__in=KEPT).exclude(grades__physician=user)
+    return (
+        Sample.objects.filter(project=project, quarantined=False, criteria__in=ungraded)
+        .exclude(answer="")
+        .distinct()
+        .order_by("id")
+        .first()
+    )
+
+
+def kept_criteria(sample: Sample):
+    return sample.criteria.filter(status__in=KEPT).order_by("position")

@@ -9,5 +9,6 @@ urlpatterns = [
         views.criteria_validate,
         name="criteria-validate",
     ),
+    path("projects/<slug:slug>/criteria/grade/", views.criteria_grade, name="criteria-grade"),
     path("criteria/disputed/", views.criteria_disputed, name="criteria-disputed"),
 ]

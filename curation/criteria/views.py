@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods
 from core.errors import DomainError, NotFound
 from curation.agreement.selectors import projects_for_admin, projects_for_lead
 from curation.criteria import selectors
+from curation.criteria.grade_import import criterion_grades_post
 from curation.criteria.services import criterion_create, criterion_warnings
 from curation.criteria.validating import criterion_resolve, criterion_validate
 from curation.models import Project, SampleCriterion
@@ -129,6 +130,45 @@ def criteria_validate(request: HttpRequest, slug: str) -> HttpResponse:
             "others": selectors.criteria_of_sample(criterion.sample).exclude(pk=criterion.pk)
             if criterion
             else [],
+            "error": error,
+        },
+        status=400 if error else 200,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def criteria_grade(request: HttpRequest, slug: str) -> HttpResponse:
+    """A physician marks each validated criterion of a response met or not met."""
+    project = _project_for_physician(request, slug)
+    error = None
+    if request.method == "POST":
+        sample_id = request.POST.get("sample", "")
+        marks = [
+            {"criterion": _int(key.removeprefix("met_")), "met": value == "yes"}
+            for key, value in request.POST.items()
+            if key.startswith("met_") and value in ("yes", "no")
+        ]
+        try:
+            criterion_grades_post(
+                project=project,
+                data={"sample_id": sample_id, "criteria": marks},
+                grader={"physician": request.user},
+                actor=request.user,
+            )
+        except DomainError as exc:
+            error = exc
+        else:
+            messages.success(request, "Grades saved.")
+            return redirect("criteria-grade", slug=project.slug)
+    sample = selectors.sample_to_grade(request.user, project)
+    return render(
+        request,
+        "curation/criteria_grade.html",
+        {
+            "project": project,
+            "sample": sample,
+            "criteria": selectors.kept_criteria(sample) if sample else [],
             "error": error,
         },
         status=400 if error else 200,

@@ -245,6 +245,12 @@ EXPECTED: dict[str, dict[str, str]] = {
         "GET": "302 200 404 200 404 403 403 302",
         "POST": "302 404 404 404 404 403 403 302",
     },
+    # /projects/authz-project/criteria/grade/ (a physician of the project; 400: empty form)
+    "criteria-grade": {
+        "*": "302 405 405 405 405 405 405 302",
+        "GET": "302 200 404 200 404 403 403 302",
+        "POST": "302 400 404 400 404 403 403 302",
+    },
     # /criteria/disputed/ (leads and project administrators; POST of nothing: 404)
     "criteria-disputed": {
         "*": "302 405 405 405 405 405 405 302",

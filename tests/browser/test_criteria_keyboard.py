@@ -1,10 +1,10 @@
-"""Physicians write and validate sample criteria with the keyboard alone; the database agrees."""
+"""Physicians write, validate and grade against sample criteria by keyboard; the database agrees."""
 
 from __future__ import annotations
 
 import pytest
 
-from curation.models import CriterionValidation, SampleCriterion
+from curation.models import CriterionGrade, CriterionValidation, SampleCriterion
 from tests.browser.test_review_keyboard import active, sign_in
 from tests.factories import SampleFactory
 
@@ -99,3 +99,19 @@ def test_physicians_write_and_validate_criteria_by_keyboard(
     ]
     statuses = list(SampleCriterion.objects.order_by("position").values_list("status", flat=True))
     assert statuses == ["validated", "disputed"]
+
+    # Bob grades the response against the kept criterion: y marks it met, Ctrl+Enter saves.
+    context, page = _page(browser, live_server)
+    sign_in(page, second_cardiologist.user)
+    page.goto(f"/projects/{project.slug}/criteria/grade/")
+    assert active(page)["name"] == "met_0"
+    page.keyboard.press("y")
+    assert active(page)["id"] == "save-grades"
+    with page.expect_navigation():
+        page.keyboard.press("Control+Enter")
+    assert "Nothing left to grade" in page.content()
+    context.close()
+    grades = list(
+        CriterionGrade.objects.values_list("criterion__position", "physician__username", "met")
+    )
+    assert grades == [(0, "bob@rounds.test", True)]

@@ -134,3 +134,30 @@ def test_lead_settles_a_disputed_criterion_on_the_page(criterion, second_cardiol
     criterion.refresh_from_db()
     assert criterion.status == "rejected"
     assert criterion.edits.last().actor == lead.user
+
+
+def test_physician_grades_a_response_on_the_page(project, cardiologist):
+    from curation.models import CriterionGrade
+
+    sample = SampleFactory(project=project, external_id="g-1", answer="Call 911 now.")
+    for i, points in enumerate([8, -5]):
+        criterion_create(
+            sample=sample,
+            text=f"c{i}",
+            points=points,
+            axis="accuracy",
+            status="validated",
+            actor=None,
+        )
+    client = _client(cardiologist.user)
+    url = f"/projects/{project.slug}/criteria/grade/"
+    assert "Call 911 now." in client.get(url).content.decode()
+    bad = client.post(url, {"sample": "g-1"})
+    assert bad.status_code == 400  # no marks
+    client.post(url, {"sample": "g-1", "met_0": "yes", "met_1": "no"})
+    assert sorted(
+        CriterionGrade.objects.filter(physician=cardiologist.user).values_list(
+            "criterion__position", "met"
+        )
+    ) == [(0, True), (1, False)]
+    assert "Nothing left to grade" in client.get(url).content.decode()
