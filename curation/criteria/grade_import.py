@@ -19,13 +19,34 @@ from django.db import transaction
 from annotators.models import Physician
 from core.errors import DomainError
 from core.ingest import ErrorCollector
-from curation.criteria.services import criterion_grade_record, model_grader_parse
-from curation.models import ModelGrader, Project, Sample, SampleCriterion
+from curation.criteria.services import (
+    criterion_grade_record,
+    model_grader_parse,
+    model_grader_register,
+)
+from curation.models import ModelGrader, Project, Review, Sample, SampleCriterion
+from curation.reviewing.reviews import review_record
 
 FIELDS = ("sample_id", "grader", "criteria", "submitted_at", "external_ref", "id")
 
 
+REVIEW_FIELDS = (
+    "sample_id",
+    "grader",
+    "grades",
+    "verdict",
+    "correction",
+    "corrected_answer",
+    "rationale",
+    "submitted_at",
+    "flags",
+    "external_ref",
+    "id",
+)
+
+
 def is_criteria_line(data: Any) -> bool:
+    """A line of criterion grades, or a model grader's review on the project rubric."""
     return isinstance(data, dict) and ("grader" in data or "criteria" in data)
 
 
@@ -84,6 +105,77 @@ class CriteriaGradeImporter:
                     return None
                 self.graders[key] = {"physician": user}
         return self.graders[key]
+
+    def model_review(self, data: dict, line: int, *, submitted_at=None) -> list[str]:
+        """A model grader's review on the project rubric (grades and verdict, no `criteria`):
+        recorded under the grader's own account with `is_model` set, so it never counts as a
+        physician's review."""
+        before = self.errors.total
+        for name in data:
+            if name not in REVIEW_FIELDS:
+                self._error(
+                    "is not a field of a model grader's review (expected "
+                    + ", ".join(REVIEW_FIELDS)
+                    + ")",
+                    name,
+                    line,
+                    "unknown",
+                )
+        for name in ("sample_id", "grades", "verdict"):
+            if data.get(name) in (None, ""):
+                self._error("is required", name, line, "required")
+        grader = self._grader(data.get("grader"), line)
+        if grader is not None and "model_grader" not in grader:
+            self._error('a physician\'s review names "physician", not "grader"', "grader", line)
+        if self.errors.total > before:
+            return []
+        sample = Sample.objects.filter(
+            project=self.project, external_id=str(data["sample_id"])
+        ).first()
+        if sample is None:
+            self._error(
+                f"no sample {data['sample_id']!r} in project {self.project.slug}",
+                "sample_id",
+                line,
+                "not_found",
+            )
+            return []
+        model = grader["model_grader"]
+        key = (sample.external_id, f"review:{model.pk}")
+        if key in self.seen:
+            self._error(
+                f"duplicates line {self.seen[key]}: one review per grader and sample",
+                "sample_id",
+                line,
+                "duplicate",
+            )
+            return []
+        self.seen[key] = line
+        if model.user_id is None:
+            model = model_grader_register(name=model.name, version=model.version, actor=self.actor)
+        text = lambda v: v if isinstance(v, str) else ""  # noqa: E731
+        try:
+            outcome = review_record(
+                sample=sample,
+                reviewer=model.user,
+                grades=data["grades"],
+                verdict=data["verdict"],
+                corrected_answer=text(data.get("correction") or data.get("corrected_answer")),
+                rationale=text(data.get("rationale")),
+                flags=data.get("flags"),
+                submitted_at=submitted_at,
+                source=Review.Source.IMPORT,
+                external_ref=str(data.get("external_ref") or data.get("id") or ""),
+                is_model=True,
+                actor=self.actor,
+                line=line,
+                file=self.errors.file,
+            ).outcome
+        except DomainError as exc:
+            for d in exc.details:
+                self._error(d.message, d.field, d.line or line, d.code)
+            return []
+        return [outcome]
 
     def __call__(self, data: dict, line: int, *, grader: dict | None = None) -> list[str]:
         """The outcomes ('created', 'amended', 'unchanged') of the line's grades.

@@ -7,8 +7,10 @@ Every function is keyword-only, atomic and audited; every change of a criterion 
 from __future__ import annotations
 
 import re
+import secrets
 from dataclasses import dataclass
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from core.audit import audit_record
@@ -244,6 +246,16 @@ def model_grader_register(*, name: str, version: str, actor, description: str = 
     grader, created = ModelGrader.objects.get_or_create(
         name=name, version=version, defaults={"description": description}
     )
+    if grader.user_id is None:
+        user = get_user_model().objects.create(
+            username=f"model-grader-{secrets.token_hex(6)}",
+            first_name=str(grader)[:150],
+            is_active=False,
+        )
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+        grader.user = user
+        grader.save(update_fields=["user"])
     if created:
         audit_record(actor=actor, action="model_grader.register", obj=grader, after=str(grader))
     return grader

@@ -147,8 +147,13 @@ def reviews_import(
         def shaped(r):
             if not is_criteria_line(r.data):
                 return _shape(r.data, line=r.line, errors=errors)
-            for outcome in criteria_grades(r.data, r.line):
-                result.criterion_grades += 1
+            if "criteria" in r.data:
+                outcomes = criteria_grades(r.data, r.line)
+                result.criterion_grades += len(outcomes)
+            else:  # a model grader's review on the project rubric
+                at = _parse_time(r.data.get("submitted_at"), line=r.line, errors=errors)
+                outcomes = criteria_grades.model_review(r.data, r.line, submitted_at=at)
+            for outcome in outcomes:
                 setattr(result, outcome, getattr(result, outcome) + 1)
             return None
 

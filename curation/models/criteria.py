@@ -30,6 +30,15 @@ class ModelGrader(models.Model):
     version = models.CharField(max_length=100)
     description = models.TextField(blank=True)
     is_active = models.BooleanField(default=True)
+    # The account its project-rubric reviews are recorded under (Review.is_model is set): inactive,
+    # without password or physician profile, so it can never sign in or be served work.
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="model_grader",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -111,3 +111,45 @@ def test_register_model_grader_command(db):
     call_command("register_model_grader", "judge@2025-05-01")
     with pytest.raises(CommandError):
         call_command("register_model_grader", "no-version")
+
+
+def test_model_grader_reviews_on_the_project_rubric_without_a_physician_account(
+    project, cardiologist, second_cardiologist, tmp_path
+):
+    from curation.agreement.services import agreement_compute
+    from tests.curation.workflow_helpers import grades
+
+    SampleFactory(project=project, external_id="r-1")
+    grader = model_grader_register(name="judge", version="4", actor=None)
+    physicians = Physician.objects.count()
+    lines = [
+        {
+            "sample_id": "r-1",
+            "grader": {"model": "judge@4"},
+            "grades": grades(),
+            "verdict": "accept",
+        },
+        {
+            "sample_id": "r-1",
+            "physician": cardiologist.user.email,
+            "grades": grades(),
+            "verdict": "accept",
+        },
+        {
+            "sample_id": "r-1",
+            "physician": second_cardiologist.user.email,
+            "grades": grades(),
+            "verdict": "accept",
+        },
+    ]
+    call_command("import_reviews", str(_file(tmp_path, lines)), project=project.slug)
+    review = Review.objects.get(reviewer=grader.user)
+    assert review.is_model and review.source == "import"
+    assert Physician.objects.count() == physicians
+    assert not grader.user.is_active and not grader.user.has_usable_password()
+    # the model's review is not one of the physicians' k
+    assert Review.objects.filter(is_model=False).count() == 2
+    agreement_compute(project=project, method="majority")
+    # a second import of the same file changes nothing
+    call_command("import_reviews", str(_file(tmp_path, lines)), project=project.slug)
+    assert Review.objects.count() == 3
