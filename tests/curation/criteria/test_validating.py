@@ -161,3 +161,12 @@ def test_physician_grades_a_response_on_the_page(project, cardiologist):
         )
     ) == [(0, True), (1, False)]
     assert "Nothing left to grade" in client.get(url).content.decode()
+
+
+def test_home_links_the_criteria_pages_of_an_authoring_project(project, cardiologist):
+    client = _client(cardiologist.user)
+    write = f"/projects/{project.slug}/criteria/write/"
+    assert write not in client.get("/").content.decode()
+    project.kind = "rubric_authoring"
+    project.save()
+    assert write in client.get("/").content.decode()
