@@ -36,17 +36,36 @@ def majority(votes: Sequence[bool]) -> bool | None:
     return yes > no
 
 
+def _macro_f1_of_counts(counts: np.ndarray) -> np.ndarray:
+    """Macro F1 of confusion counts [..., 4] (cells ref*2 + other), as `balanced_f1` computes
+    it: a class absent from both sides is left out; NaN when both are."""
+    nn, ny, yn, yy = (counts[..., i].astype(np.float64) for i in range(4))
+    scores = []
+    for tp, fp, fn in ((yy, ny, yn), (nn, yn, ny)):
+        denom = 2 * tp + fp + fn
+        with np.errstate(invalid="ignore", divide="ignore"):
+            scores.append(np.where(denom > 0, 2 * tp / denom, np.nan))
+    with np.errstate(invalid="ignore"):
+        return np.nanmean(np.stack(scores), axis=0) if scores else np.array([])
+
+
 def bootstrap_interval(
     reference: np.ndarray, other: np.ndarray, *, rounds: int = 1000, seed: int = 0
 ) -> tuple[float | None, float | None]:
-    """95% percentile interval of the macro F1, resampling criteria with replacement."""
+    """95% percentile interval of the macro F1, resampling criteria with replacement.
+
+    Resampling n criteria only moves the four confusion counts, so each round draws them from
+    the multinomial of the observed cells: the same distribution, without n x rounds indices.
+    """
     n = reference.size
     if n == 0:
         return None, None
+    cells = np.bincount(reference * 2 + other, minlength=4)
     rng = np.random.default_rng(seed)
-    picks = rng.integers(0, n, size=(rounds, n))
-    values = [balanced_f1(reference[p], other[p]) for p in picks]
-    values = np.array([v for v in values if v is not None])
+    draws = rng.multinomial(n, cells / n, size=rounds)
+    with np.errstate(invalid="ignore"):
+        values = _macro_f1_of_counts(draws)
+    values = values[~np.isnan(values)]
     if values.size == 0:
         return None, None
     return float(np.percentile(values, 2.5)), float(np.percentile(values, 97.5))

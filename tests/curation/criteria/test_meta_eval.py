@@ -69,3 +69,17 @@ def test_a_grader_that_always_says_met_is_not_trusted():
     assert report["overall"]["trusted"] is False
     good = [CriterionVotes(physicians=[i % 2 == 0] * 3, model=i % 2 == 0) for i in range(100)]
     assert meta_evaluation(good, rounds=100)["overall"]["trusted"] is True
+
+
+def test_bootstrap_interval_matches_resampling_the_criteria():
+    from curation.agreement.stats.f1 import balanced_f1
+    from curation.agreement.stats.meta_eval import bootstrap_interval
+
+    rng = np.random.default_rng(3)
+    ref = (rng.random(400) < 0.4).astype(np.int64)
+    out = np.where(rng.random(400) < 0.85, ref, 1 - ref)
+    low, high = bootstrap_interval(ref, out, rounds=4000, seed=1)
+    picks = rng.integers(0, 400, size=(4000, 400))
+    naive = [balanced_f1(ref[p], out[p]) for p in picks]
+    assert low == pytest.approx(np.percentile(naive, 2.5), abs=0.01)
+    assert high == pytest.approx(np.percentile(naive, 97.5), abs=0.01)
