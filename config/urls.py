@@ -12,6 +12,7 @@ api_patterns = [
     path("", include("curation.reviewing.api_urls")),
     path("", include("curation.comparisons.api_urls")),
     path("", include("curation.agreement.api_urls")),
+    path("", include("curation.criteria.api_urls")),
     path("", include("exports.api_urls")),
 ]
 
@@ -30,6 +31,7 @@ urlpatterns = [
     path("api/", include(api_patterns)),
     path("accounts/", include("django.contrib.auth.urls")),
     path("", include("curation.agreement.urls")),
+    path("", include("curation.criteria.urls")),
     path("", include("exports.urls")),
     path("", include("annotators.urls")),
     path("", include("console.urls")),

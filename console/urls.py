@@ -7,6 +7,7 @@ from django.urls import path
 
 from console import (
     comparison_views,
+    criteria_views,
     people_views,
     project_views,
     sample_views,
@@ -114,6 +115,11 @@ urlpatterns = [
     path("console/", views.console_home, name="console"),
     path("console/projects/", views.projects, name="console-projects"),
     path("console/projects/<slug:slug>/", views.project_detail, name="console-project"),
+    path(
+        "console/projects/<slug:slug>/criteria/",
+        criteria_views.project_criteria,
+        name="console-project-criteria",
+    ),
     path(
         "console/projects/<slug:slug>/pause/",
         views.project_pause_view,

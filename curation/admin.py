@@ -386,3 +386,65 @@ class LabelStudioTaskAdmin(ReadOnlyAdmin):
     list_display = ("sample", "ls_task_id", "link", "created_at")
     search_fields = ("sample__external_id", "ls_task_id")
     list_select_related = ("sample__project", "link__project")
+
+
+from .models import (  # noqa: E402
+    CriterionGrade,
+    CriterionValidation,
+    ModelGrader,
+    ModelGraderToken,
+    SampleCriterion,
+    SampleCriterionEdit,
+)
+
+
+class _ReadOnly(admin.ModelAdmin):
+    """Written only through the services (history, judgements, grades, token hashes)."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(SampleCriterionEdit)
+class SampleCriterionEditAdmin(_ReadOnly):
+    list_display = ("criterion", "revision", "action", "status", "actor", "created_at")
+    search_fields = ("text",)
+
+
+@admin.register(CriterionValidation)
+class CriterionValidationAdmin(_ReadOnly):
+    list_display = ("criterion", "validator", "decision", "created_at")
+    search_fields = ("suggested_text", "validator__email")
+
+
+@admin.register(CriterionGrade)
+class CriterionGradeAdmin(_ReadOnly):
+    list_display = ("criterion", "physician", "model_grader", "met", "source", "updated_at")
+    search_fields = ("criterion__text", "explanation")
+
+
+@admin.register(ModelGraderToken)
+class ModelGraderTokenAdmin(_ReadOnly):
+    list_display = ("grader", "prefix", "created_at", "revoked_at")
+    search_fields = ("prefix", "grader__name")
+    exclude = ("key_hash",)
+
+
+@admin.register(ModelGrader)
+class ModelGraderAdmin(admin.ModelAdmin):
+    """Model graders: a name and a version, nothing else (no licence, no invitation)."""
+
+    list_display = ("name", "version", "is_active", "created_at")
+    search_fields = ("name", "version")
+
+
+@admin.register(SampleCriterion)
+class SampleCriterionAdmin(admin.ModelAdmin):
+    list_display = ("sample", "position", "points", "axis", "level", "status", "revision")
+    list_filter = ("status", "axis", "level")
+    search_fields = ("text", "sample__external_id")
+    raw_id_fields = ("sample", "author")
+    readonly_fields = ("revision",)

@@ -30,6 +30,7 @@ from core.audit import audit_record
 from core.errors import DomainError
 from core.ingest import ErrorCollector, batched, check_field_sizes, detect_format, open_source, peek
 from core.records import iter_records
+from curation.criteria.grade_import import CriteriaGradeImporter, is_criteria_line
 from curation.models import Project, Review, Sample
 from curation.reviewing.reviews import review_record
 
@@ -55,14 +56,16 @@ class ReviewImportResult:
     created: int = 0
     amended: int = 0
     unchanged: int = 0
+    criterion_grades: int = 0
 
     @property
     def total(self) -> int:
         return self.created + self.amended + self.unchanged
 
     def summary(self) -> str:
+        grades = f" ({self.criterion_grades} criterion grades)" if self.criterion_grades else ""
         return (
-            f"{self.total} reviews for {self.project}: {self.created} created, "
+            f"{self.total} reviews for {self.project}{grades}: {self.created} created, "
             f"{self.amended} amended, {self.unchanged} unchanged."
         )
 
@@ -153,10 +156,22 @@ def reviews_import(
                 code="format",
             )
         seen: dict[tuple[str, str], int] = {}
-        records = (
-            (r.line, _shape(r.data, line=r.line, errors=errors))
-            for r in iter_records(src.stream, fmt=fmt, errors=errors)
-        )
+        criteria_grades = CriteriaGradeImporter(project=project, actor=actor, errors=errors)
+
+        def shaped(r):
+            if not is_criteria_line(r.data):
+                return _shape(r.data, line=r.line, errors=errors)
+            if "criteria" in r.data:
+                outcomes = criteria_grades(r.data, r.line)
+                result.criterion_grades += len(outcomes)
+            else:  # a model grader's review on the project rubric
+                at = _parse_time(r.data.get("submitted_at"), line=r.line, errors=errors)
+                outcomes = criteria_grades.model_review(r.data, r.line, submitted_at=at)
+            for outcome in outcomes:
+                setattr(result, outcome, getattr(result, outcome) + 1)
+            return None
+
+        records = ((r.line, shaped(r)) for r in iter_records(src.stream, fmt=fmt, errors=errors))
         for batch in batched(((line, d) for line, d in records if d is not None), BATCH):
             external_ids = {d["sample_id"] for _, d in batch}
             emails = {d["physician"].strip().lower() for _, d in batch}

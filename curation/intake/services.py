@@ -50,6 +50,7 @@ def samples_import(
     actor,
     filename: str | None = None,
     progress=None,
+    answer_optional: bool = False,
 ) -> ImportResult:
     """Import samples into `project` from a file, a file-like object, bytes, or a list of dicts.
 
@@ -79,6 +80,7 @@ def samples_import(
         result = ImportResult(file=name, format=fmt_used)
         importer = _Importer(project=project, update=update, actor=actor, result=result)
         validate = _Validator(project, errors)
+        validate.answer_optional = answer_optional
         mapper = _mapper("csv" if fmt_used == "csv" else fmt_used)
         seen = _SeenIds()
         batch: list[dict] = []

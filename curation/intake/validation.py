@@ -69,6 +69,9 @@ def _has_nul(canonical: bytes) -> bool:
 class _Validator:
     """Turns one mapped record into the row to write, or reports what is wrong with it."""
 
+    # A HealthBench example may come without a response yet: its answer may then be empty.
+    answer_optional = False
+
     def __init__(self, project: Project, errors: ErrorCollector) -> None:
         self.errors = errors
         self.criteria = list(project.rubric.criteria.all())
@@ -112,7 +115,7 @@ class _Validator:
             self._check_messages(messages, line)
         if answer is None:
             self.error("is required", "answer", line, "required")
-        elif not isinstance(answer, str) or not answer.strip():
+        elif not isinstance(answer, str) or (not answer.strip() and not self.answer_optional):
             self.error(self._expected("a non-empty string", answer), "answer", line)
         if reasoning is None:
             reasoning = ""

@@ -1,5 +1,13 @@
 from .agreement import Adjudication, AgreementReport, ConsensusLabel  # noqa: F401
 from .comparison import Comparison, ComparisonOrder, SampleResponse  # noqa: F401
+from .criteria import (  # noqa: F401
+    CriterionGrade,
+    CriterionValidation,
+    ModelGrader,
+    ModelGraderToken,
+    SampleCriterion,
+    SampleCriterionEdit,
+)
 from .labelstudio import LabelStudioLink, LabelStudioTask  # noqa: F401
 from .project import Project
 from .review import Assignment, Review, ReviewDraft, ReviewRevision

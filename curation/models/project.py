@@ -19,6 +19,7 @@ class Project(models.Model):
     class Kind(models.TextChoices):
         GRADING = "grading", "Grading"
         COMPARISON = "comparison", "Comparison"
+        RUBRIC_AUTHORING = "rubric_authoring", "Rubric authoring"
 
     slug = models.SlugField(max_length=64, unique=True)
     name = models.CharField(max_length=200)
@@ -45,15 +46,24 @@ class Project(models.Model):
     )
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
     kind = models.CharField(
-        max_length=16,
+        max_length=32,
         choices=Kind.choices,
         default=Kind.GRADING,
-        help_text="Grading: one answer graded on the rubric. Comparison: 2-4 responses compared.",
+        help_text=(
+            "Grading: one answer graded on the rubric. Comparison: 2-4 responses compared. "
+            "Rubric authoring: physicians write and validate criteria for each sample."
+        ),
     )
     comparison_axes = models.JSONField(
         default=list, blank=True, help_text="Comparison axes: [{key, label, guidance}]."
     )
     allow_ties = models.BooleanField(default=True, help_text="Comparison: a tie may be chosen.")
+    criteria_validators = models.PositiveSmallIntegerField(
+        default=2, help_text="Rubric authoring: physicians who validate each criterion."
+    )
+    criteria_agree_share = models.FloatField(
+        default=0.67, help_text="Rubric authoring: share of validators who must agree to keep it."
+    )
     admins = models.ManyToManyField(
         settings.AUTH_USER_MODEL, blank=True, related_name="administered_projects"
     )

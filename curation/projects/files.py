@@ -34,6 +34,8 @@ TOP_FIELDS = {
     "kind",
     "axes",
     "allow_ties",
+    "criteria_validators",
+    "criteria_agree_share",
 }
 AXIS_FIELDS = {"key", "label", "guidance"}
 RUBRIC_FIELDS = {"name", "family", "description", "criteria"}
@@ -70,6 +72,8 @@ PROJECT_FIELDS = (
     "kind",
     "comparison_axes",
     "allow_ties",
+    "criteria_validators",
+    "criteria_agree_share",
 )
 
 
@@ -360,6 +364,12 @@ def project_validate(pf: ProjectFile) -> dict:
             "status", f"must be one of {', '.join(Project.Status.values)}, got {out['status']!r}"
         )
     _comparison(c, data, out)
+    out["criteria_validators"] = c.integer(
+        data, "criteria_validators", "criteria_validators", 1, 20
+    )
+    out["criteria_agree_share"] = c.number(
+        data, "criteria_agree_share", "criteria_agree_share", 0, 1
+    )
     cohorts = data.get("cohorts")
     out["cohorts"] = None
     if cohorts is not None:

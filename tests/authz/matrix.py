@@ -137,6 +137,22 @@ EXPECTED: dict[str, dict[str, str]] = {
         "*": "401 403 403 403 405 405 405 403 405 403 403",
         "GET": "401 403 403 403 200 200 200 403 200 403 403",
     },
+    # /api/projects/authz-project/criteria/meta-evaluation/ (400: no ?grader=name@version)
+    "api-criteria-meta-evaluation": {
+        "*": "401 403 403 403 405 405 405 403 405 403 403",
+        "GET": "401 403 403 403 400 400 400 403 400 403 403",
+    },
+    # /api/projects/authz-project/criteria/grades/ (a physician of the project, or a model
+    # grader's token; 400: the empty body names no sample)
+    "api-criteria-grades": {
+        "*": "401 405 405 405 405 405 405 403 405 405 405",
+        "POST": "401 400 404 400 404 403 403 403 400 400 403",
+    },
+    # /api/projects/authz-project/criteria/score/
+    "api-criteria-score": {
+        "*": "401 403 403 403 405 405 405 403 405 403 403",
+        "GET": "401 403 403 403 200 200 200 403 200 403 403",
+    },
     # /api/projects/authz-project/agreement/reports/latest/
     "api-agreement-latest": {
         "*": "401 403 403 403 405 405 405 403 405 403 403",
@@ -247,6 +263,30 @@ EXPECTED: dict[str, dict[str, str]] = {
     "password_reset_complete": {
         "*": "405 405 405 405 405 405 405 405 405 405 405",
         "GET": "200 200 200 200 200 200 200 200 200 200 200",
+    },
+    # /projects/authz-project/criteria/write/ (a physician of the project; 400: empty form)
+    "criteria-write": {
+        "*": "302 405 405 405 405 405 405 302 405 405 405",
+        "GET": "302 200 404 200 404 403 403 302 200 200 403",
+        "POST": "302 400 404 400 404 403 403 302 400 400 403",
+    },
+    # /projects/authz-project/criteria/validate/ (404 on POST: no such criterion)
+    "criteria-validate": {
+        "*": "302 405 405 405 405 405 405 302 405 405 405",
+        "GET": "302 200 404 200 404 403 403 302 200 200 403",
+        "POST": "302 404 404 404 404 403 403 302 404 404 403",
+    },
+    # /projects/authz-project/criteria/grade/ (a physician of the project; 400: empty form)
+    "criteria-grade": {
+        "*": "302 405 405 405 405 405 405 302 405 405 405",
+        "GET": "302 200 404 200 404 403 403 302 200 200 403",
+        "POST": "302 400 404 400 404 403 403 302 400 400 403",
+    },
+    # /criteria/disputed/ (leads and project administrators; POST of nothing: 404)
+    "criteria-disputed": {
+        "*": "302 405 405 405 405 405 405 302 405 405 405",
+        "GET": "302 403 403 200 200 200 200 302 200 200 403",
+        "POST": "302 403 403 404 404 404 404 302 404 404 403",
     },
     # /projects/authz-project/agreement/
     "agreement-dashboard": {
@@ -372,6 +412,11 @@ EXPECTED: dict[str, dict[str, str]] = {
     "console-project-leaderboard": {
         "*": "302 403 403 403 405 405 405 302 405 403 403",
         "GET": "302 403 403 403 404 404 404 302 404 403 403",
+    },
+    # /console/projects/authz-project/criteria/
+    "console-project-criteria": {
+        "*": "302 403 403 403 405 405 405 302 405 403 403",
+        "GET": "302 403 403 403 200 200 200 302 200 403 403",
     },
     # /console/projects/authz-project/pause/
     "console-project-pause": {

@@ -186,8 +186,9 @@ def test_changing_overlap_reslots_open_samples(tmp_path, project_file, cardiolog
 
 AXES = "accuracy, completeness, communication, context_awareness, safety, reasoning_efficiency"
 TOP = (
-    "allow_ties, axes, cohorts, consensus_threshold, gold_rate, guidelines, image_hosts, kind, "
-    "lease_minutes, name, overlap, rubric, slug, specialty_match, status"
+    "allow_ties, axes, cohorts, consensus_threshold, criteria_agree_share, criteria_validators, "
+    "gold_rate, guidelines, image_hosts, kind, lease_minutes, name, overlap, rubric, slug, "
+    "specialty_match, status"
 )
 BAD_FILES = [
     ("max: 5", "max: 1", "20 rubric.criteria[1].max: must be greater than min (1), got 1"),

@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from core.errors import DomainError
 from core.ingest import progress_bar
+from curation.criteria.healthbench import healthbench_import
 from curation.intake.formats import FORMATS
 from curation.intake.services import samples_import
 from curation.models import Project
@@ -26,7 +27,11 @@ class Command(BaseCommand):
         parser.add_argument("path", help="The file to import ('-' reads standard input).")
         parser.add_argument("--project", required=True, help="The project's slug.")
         parser.add_argument(
-            "--format", choices=FORMATS, default=None, help="Detected from the file if omitted."
+            "--format",
+            choices=[*FORMATS, "healthbench"],
+            default=None,
+            help="Detected from the file if omitted; healthbench: HealthBench's example lines "
+            "(samples with validated criteria).",
         )
         parser.add_argument(
             "--update",
@@ -65,6 +70,17 @@ class Command(BaseCommand):
             if not file.is_file():
                 raise CommandError(f"{path}: no such file")
             source, name, size = str(file), str(file), file.stat().st_size
+        if format == "healthbench":
+            try:
+                outcome = healthbench_import(
+                    project=target, source=source, actor=user, filename=name
+                )
+            except DomainError as exc:
+                for detail in exc.details:
+                    self.stderr.write(str(detail))
+                raise CommandError("import failed; nothing was written", returncode=1)
+            self.stdout.write(f"{name}: {outcome.summary()}")
+            return
         bar = progress_bar(total=size, desc=f"importing {Path(name).name}")
         try:
             result = samples_import(

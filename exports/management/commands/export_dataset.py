@@ -12,6 +12,7 @@ from tqdm import tqdm
 from core.errors import DomainError
 from curation.models import Project
 from exports import storage
+from exports.healthbench import KINDS, jsonl_write, rows_of
 from exports.models import DatasetFormat, Export
 from exports.services import export_build, export_create
 
@@ -24,7 +25,12 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--project", required=True, help="Project slug.")
-        parser.add_argument("--format", required=True, choices=DatasetFormat.values)
+        parser.add_argument(
+            "--format",
+            required=True,
+            choices=[*DatasetFormat.values, *KINDS],
+            help="healthbench: HealthBench's example lines; rubric_grades: every criterion grade.",
+        )
         parser.add_argument("--parquet", action="store_true", help="Parquet instead of JSONL.")
         parser.add_argument("--out", required=True, type=Path)
         parser.add_argument(
@@ -37,6 +43,11 @@ class Command(BaseCommand):
         target = Project.objects.filter(slug=project).first()
         if target is None:
             raise CommandError(f"--project: no project with slug {project!r}")
+        if format in KINDS:
+            path = out if out.suffix == ".jsonl" else out / f"{format}.jsonl"
+            count, sha256 = jsonl_write(rows_of(format, target), path)
+            self.stdout.write(f"{project} {format}: {count:,} rows, sha256 {sha256} -> {path}")
+            return
         try:
             filters = json.loads(options["filters"])
         except json.JSONDecodeError as exc:

@@ -1,0 +1,1 @@
+"""Sample-specific criteria (HealthBench style): authoring, validation, grading, scores."""
