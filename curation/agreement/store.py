@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+from dataclasses import dataclass
 
 import numpy as np
 from django.db import connection
@@ -65,9 +66,25 @@ def stored_digests(project: Project) -> tuple[np.ndarray, np.ndarray] | None:
     return ids[order], digests[order]
 
 
+def labels_fingerprint(ids: np.ndarray, digests: np.ndarray) -> str:
+    """One digest of a project's labels: their sample ids (ascending) and row digests."""
+    h = hashlib.blake2b(digest_size=16)
+    for array in (ids, digests):
+        h.update(np.ascontiguousarray(array, dtype=np.int64).view(np.uint8))
+    return h.hexdigest()
+
+
+@dataclass(frozen=True)
+class Stored:
+    """What `consensus_store` did: rows changed, and the fingerprint of the labels it left."""
+
+    written: int
+    fingerprint: str
+
+
 def consensus_store(
     *, project, report, items, phase: ConsensusPhase, sample_ids, reviewer_ids, stored=None
-) -> int:
+) -> Stored:
     """Bring the project's consensus labels up to this run's; returns how many rows changed.
 
     Runs inside the caller's transaction, after no other run could have written a label (the
@@ -103,7 +120,7 @@ def consensus_store(
                 )
             )
         ConsensusLabel.objects.bulk_create(objs, batch_size=2000)
-        return len(objs)
+        return Stored(len(objs), labels_fingerprint(ids, digests))
 
     old_ids, old_digests = stored if stored is not None else stored_digests(project)
     pos = np.searchsorted(old_ids, ids)
@@ -123,7 +140,8 @@ def consensus_store(
     changed = np.flatnonzero(found & ~same)
     if len(changed):
         _upsert_postgres(project, report, items, *(c[changed] for c in columns))
-    return int(len(new) + len(changed) + len(gone))
+    # Afterwards the stored labels are exactly this run's rows (ids ascending, as sample_ids).
+    return Stored(int(len(new) + len(changed) + len(gone)), labels_fingerprint(ids, digests))
 
 
 def _label_fields(items: list[Item], values: np.ndarray, conf: np.ndarray) -> dict:
