@@ -108,13 +108,20 @@ class Figure:
         head = ("benchmark", "figure", "value", "floor", "ratio", "target", "ok")
         rows = [head]
         for f in figures:
-            floor = f"{f.floor_value:,.1f} {f.unit} ({f.floor_name})" if f.floor_value else "-"
+            floor = f"{_num(f.floor_value)} {f.unit} ({f.floor_name})" if f.floor_value else "-"
             ratio = f"{f.ratio:.2f}" if f.ratio is not None else "-"
             ok = {True: "yes", False: "NO", None: "-"}[f.ok]
             rows.append(
-                (f.benchmark, f.figure, f"{f.value:,.1f} {f.unit}", floor, ratio, f.target, ok)
+                (f.benchmark, f.figure, f"{_num(f.value)} {f.unit}", floor, ratio, f.target, ok)
             )
         widths = [max(len(str(r[i])) for r in rows) for i in range(len(head))]
         lines = ["  ".join(str(c).ljust(w) for c, w in zip(r, widths, strict=True)) for r in rows]
         lines.insert(1, "  ".join("-" * w for w in widths))
         return "\n".join(lines)
+
+
+def _num(value: float) -> str:
+    """Three significant digits for small values, thousands separators for large ones."""
+    if value == 0 or abs(value) >= 100:
+        return f"{value:,.0f}" if value else "0"
+    return f"{value:.3g}"

@@ -131,17 +131,18 @@ def consensus_store(
     deciding = np.isin(ids, samples_to_decide(project)) & (n_reviews >= project.overlap)
     same &= ~deciding
     gone = old_ids[~np.isin(old_ids, ids, assume_unique=True)]
-    if len(gone):
-        ConsensusLabel.objects.filter(project=project, sample_id__in=gone.tolist()).delete()
-    columns = [ids, values, conf, n_reviews, answer_user, digests]
-    new = np.flatnonzero(~found)
-    if len(new):  # no row to conflict with: straight in with COPY
-        _insert_postgres(project, report, items, *(c[new] for c in columns))
-    changed = np.flatnonzero(found & ~same)
-    if len(changed):
-        _upsert_postgres(project, report, items, *(c[changed] for c in columns))
+    changed = found & ~same
+    # Labels that changed go out and in again with the new ones, in one COPY: cheaper than
+    # INSERT ... ON CONFLICT building each row's JSON on the server, above all when a rubric
+    # change rewrites every label.
+    _delete_postgres(np.concatenate([gone, ids[changed]]))
+    write = np.flatnonzero(~same)
+    if len(write):
+        columns = [ids, values, conf, n_reviews, answer_user, digests]
+        _insert_postgres(project, report, items, *(c[write] for c in columns))
+    written = len(write) + len(gone)
     # Afterwards the stored labels are exactly this run's rows (ids ascending, as sample_ids).
-    return Stored(int(len(new) + len(changed) + len(gone)), labels_fingerprint(ids, digests))
+    return Stored(int(written), labels_fingerprint(ids, digests))
 
 
 def _label_fields(items: list[Item], values: np.ndarray, conf: np.ndarray) -> dict:
@@ -232,73 +233,12 @@ def _insert_postgres(project, report, items, ids, values, conf, n, answer_user, 
                 copy.write(block)
 
 
-def _upsert_postgres(project, report, items, ids, values, conf, n, answer_user, digests) -> None:
-    import pyarrow as pa
-    from pyarrow import csv
-
-    codes = [f"c{i}" for i in range(len(items))]
-    confs = [f"f{i}" for i in range(len(items))]
-
-    def batches(size: int = 100_000):
-        """The staged rows as CSV, a few MB of text at a time."""
-        options = csv.WriteOptions(include_header=False)
-        for start in range(0, len(ids), size):
-            part = slice(start, start + size)
-            answer = answer_user[part]
-            arrays = {
-                "sample_id": pa.array(ids[part]),
-                "n": pa.array(n[part]),
-                "answer_from": pa.array(answer, mask=answer < 0),
-                "min_conf": pa.array(conf[part].min(axis=1)),
-                "digest": pa.array(digests[part]),
-            }
-            for i in range(len(items)):
-                arrays[codes[i]] = pa.array(values[part, i])
-            for i in range(len(items)):
-                arrays[confs[i]] = pa.array(conf[part, i])
-            buffer = io.BytesIO()
-            csv.write_csv(pa.table(arrays), buffer, options)
-            yield buffer.getbuffer()
-
-    definitions = ", ".join(
-        ["sample_id bigint", "n int", "answer_from bigint", "min_conf float8", "digest bigint"]
-        + [f"{c} int" for c in codes]
-        + [f"{f} float8" for f in confs]
-    )
-    grades_sql, params = [], []
-    for i, item in enumerate(items):
-        if item.kind == "verdict":
-            continue
-        grades_sql.append(f"%s, CASE WHEN s.{codes[i]} >= 0 THEN %s::jsonb -> s.{codes[i]} END")
-        params.extend([item.key, json.dumps(item.categories)])
-    conf_sql = []
-    for i, item in enumerate(items):
-        conf_sql.append(f"%s, s.{confs[i]}")
-        params.append(item.key)
-    verdict = codes[-1]
+def _delete_postgres(sample_ids: np.ndarray) -> None:
+    if not len(sample_ids):
+        return
     with connection.cursor() as cursor:
-        cursor.execute(f"CREATE TEMP TABLE agreement_stage ({definitions}) ON COMMIT DROP")
-        raw = cursor.cursor if hasattr(cursor, "cursor") else cursor
-        with raw.copy("COPY agreement_stage FROM STDIN WITH (FORMAT csv)") as copy:
-            for block in batches():
-                copy.write(block)
-        # Fixed fragments only; every value is a bound parameter.
-        upsert = " ".join(
-            [
-                "INSERT INTO curation_consensuslabel (sample_id, project_id, report_id, grades,",
-                "confidence, verdict, verdict_confidence, min_confidence, n_reviews,",
-                "answer_from_id, digest) SELECT s.sample_id, %s, %s,",
-                f"jsonb_build_object({', '.join(grades_sql)}),",
-                f"jsonb_build_object({', '.join(conf_sql)}),",
-                f"COALESCE((%s::text[])[s.{verdict} + 1], ''), s.{confs[-1]}, s.min_conf, s.n,",
-                "s.answer_from, s.digest FROM agreement_stage s",
-                "ON CONFLICT (sample_id) DO UPDATE SET project_id = EXCLUDED.project_id,",
-                "report_id = EXCLUDED.report_id, grades = EXCLUDED.grades,",
-                "confidence = EXCLUDED.confidence, verdict = EXCLUDED.verdict,",
-                "verdict_confidence = EXCLUDED.verdict_confidence,",
-                "min_confidence = EXCLUDED.min_confidence, n_reviews = EXCLUDED.n_reviews,",
-                "answer_from_id = EXCLUDED.answer_from_id, digest = EXCLUDED.digest",
-            ]
-        )
-        cursor.execute(upsert, [project.pk, report.pk, *params, list(VERDICTS)])
-        cursor.execute("DROP TABLE agreement_stage")
+        for start in range(0, len(sample_ids), 100_000):
+            cursor.execute(
+                "DELETE FROM curation_consensuslabel WHERE sample_id = ANY(%s::bigint[])",
+                [sample_ids[start : start + 100_000].tolist()],
+            )
