@@ -51,6 +51,7 @@ if sys.argv[1] == "-c":
     exec(compile(code, "<bench child>", "exec"), {"__name__": "__main__"})
 else:
     sys.argv = sys.argv[1:]
+    sys.path.insert(0, os.path.dirname(os.path.abspath(sys.argv[0])))  # as `python script` does
     runpy.run_path(sys.argv[0], run_name="__main__")
 """
 
