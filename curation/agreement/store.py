@@ -11,9 +11,13 @@ decision did not change stays as of the run that last wrote it (its `report`).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import json
+import queue
+import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -183,7 +187,7 @@ def _insert_postgres(project, report, items, ids, values, conf, n, answer_user, 
     graded = [(i, it) for i, it in enumerate(items) if it.kind != "verdict"]
     verdicts = pa.array(["", *VERDICTS])
 
-    def batches(size: int = 100_000):
+    def batches(size: int = 20_000):
         options = csv.WriteOptions(include_header=False, quoting_style="needed")
         for start in range(0, len(ids), size):
             part = slice(start, start + size)
@@ -229,8 +233,45 @@ def _insert_postgres(project, report, items, ids, values, conf, n, answer_user, 
             " verdict, verdict_confidence, min_confidence, n_reviews, answer_from_id, digest)"
             " FROM STDIN WITH (FORMAT csv)"
         ) as copy:
-            for block in batches():
+            for block in _ahead(batches()):
                 copy.write(block)
+
+
+def _ahead(blocks: Iterator, depth: int = 2) -> Iterator:
+    """`blocks`, each built on a second thread while the one before is being sent.
+
+    The labels' JSON is built by pyarrow, which releases the GIL: the next block is built while
+    PostgreSQL parses the last one on the other core.
+    """
+    out: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+    failure: list[BaseException] = []
+    done = object()
+
+    def produce() -> None:
+        try:
+            for block in blocks:
+                if stop.is_set():
+                    return
+                out.put(block)
+        except BaseException as exc:  # raised again on the consuming thread
+            failure.append(exc)
+        finally:
+            out.put(done)
+
+    worker = threading.Thread(target=produce, name="agreement-labels", daemon=True)
+    worker.start()
+    try:
+        while (block := out.get()) is not done:
+            yield block
+        if failure:
+            raise failure[0]
+    finally:
+        stop.set()
+        while worker.is_alive():  # unblock a producer waiting on a full queue
+            with contextlib.suppress(queue.Empty):
+                out.get(timeout=0.05)
+        worker.join()
 
 
 def _delete_postgres(sample_ids: np.ndarray) -> None:
