@@ -41,12 +41,25 @@ import time
 from pathlib import Path
 
 from common import Figure, dsn
-from http_load import Load, p99_ms, start_gunicorn
+from http_load import Load, p99_ms, percentile_ms, start_gunicorn
 
 ROOT = Path(__file__).resolve().parent.parent
 SLUG = "bench-assignment"
 K = 3
 GRADES = {"accurate": True, "completeness": 4, "urgency": "routine"}
+
+
+QUESTION = (
+    "I am 58 and have had pressure in my chest for twenty minutes after climbing the stairs. "
+) * 4
+REASONING = (
+    "Exertional chest pressure in a man of 58 is acute coronary syndrome until shown otherwise; "
+    "pulmonary embolism, aortic dissection and pericarditis are the other dangerous causes. "
+) * 11
+ANSWER = (
+    "Call emergency services now. Chew an aspirin if you are not allergic, sit down, and do not "
+    "drive yourself. Chest pressure on exertion can be a heart attack. "
+) * 10
 
 
 def env_int(name: str, default: int) -> int:
@@ -110,12 +123,14 @@ def _physicians(n: int) -> list[tuple[int, str]]:
         [
             Physician(
                 user=u,
+                # One in ten has a daily cap, so the pull checks caps; high enough not to bind.
+                daily_cap=500 if i % 10 == 0 else None,
                 status=Physician.Status.ACTIVE,
                 verification=Physician.Verification.VERIFIED,
                 verified_by=admin,
                 verified_at=now,
             )
-            for u in users
+            for i, u in enumerate(users)
             if u.pk not in have
         ],
         batch_size=1000,
@@ -190,7 +205,9 @@ def _project(rows: int):
     with psycopg.connect(dsn()) as conn:
         with conn.cursor().copy(f"COPY curation_sample ({columns}) FROM STDIN") as copy:
             for i in range(rows):
-                text = f"Chest pain question {i}: should I worry?"
+                # About 4 KB a sample, as real ones: question ~400 B, reasoning ~2 KB, answer
+                # ~1.6 KB; the pull returns all of it.
+                text = f"Chest pain question {i}: " + QUESTION
                 messages = json.dumps([{"role": "user", "content": text}])
                 digest = hashlib.sha256(text.encode()).hexdigest()
                 copy.write_row(
@@ -198,8 +215,8 @@ def _project(rows: int):
                         project.pk,
                         f"b-{i:07d}",
                         messages,
-                        "Consider ACS.",
-                        "See a doctor.",
+                        REASONING,
+                        ANSWER,
                         "[]",
                         cardiology,
                         "{}",
@@ -442,6 +459,12 @@ def _over_assigned(project_id: int) -> tuple[int, int]:
     return over + dupes, wrong
 
 
+def _cursor():
+    from django.db import connection
+
+    return connection.cursor()
+
+
 # --- (b) latency over HTTP --------------------------------------------------------------------
 
 
@@ -458,8 +481,9 @@ def run(rows: int) -> list[Figure]:
     clients = env_int("BENCH_CLIENTS", 200)
     population = env_int("BENCH_PHYSICIANS", 1000)
     seconds = env_float("BENCH_ASSIGN_SECONDS", 20)
-    latency_seconds = env_float("BENCH_LATENCY_SECONDS", 60)
+    latency_seconds = env_float("BENCH_LATENCY_SECONDS", 600)
     connections = _connection_budget(env_int("BENCH_CONNECTIONS", 40))
+    django_connection_cursor = _cursor
 
     physicians = _physicians(max(clients, population))
     project = _project(rows)
@@ -469,7 +493,11 @@ def run(rows: int) -> list[Figure]:
     capacity = _capacity_rounds(project.pk, users, connections, seconds)
     (raw_rate, raw_p99), (service_rate, service_p99) = capacity["raw"], capacity["service"]
     over, wrong = _over_assigned(project.pk)
-    _vacuum()
+    # The latency run follows straight on, as production runs: no VACUUM, no CHECKPOINT staged
+    # before it; autovacuum does what it does (its setting is printed: on in production).
+    with django_connection_cursor() as cursor:
+        cursor.execute("SHOW autovacuum")
+        autovacuum = cursor.fetchone()[0]
 
     from django.db import connections as django_connections
 
@@ -487,15 +515,18 @@ def run(rows: int) -> list[Figure]:
             errors = [line for line in log if "ERROR" in line or "Traceback" in line]
     if errors:
         print(f"   server errors logged, e.g. {errors[:3]}", flush=True)
+    over_after, wrong_after = _over_assigned(project.pk)
     results, statuses = load.results, load.statuses
-    print(f"   HTTP statuses: {statuses}", flush=True)
-    p99_next, p99_submit, p99_floor = (p99_ms(results[k]) for k in ("next", "submit", "floor"))
+    print(f"   HTTP statuses: {statuses}; autovacuum {autovacuum}", flush=True)
+    pct = {k: {q: percentile_ms(results[k], q) for q in (50, 99, 99.9)} for k in results}
+    p99_next, p99_submit, p99_floor = (pct[k][99] for k in ("next", "submit", "floor"))
     late = p99_ms(load.lateness)
-    bad = sum(n for a in ("next", "submit") for s, n in statuses[a].items() if s >= 500 or s == 0)
+    # Every answer that is not a 2xx is a failure, a fast 4xx as much as a 500 or a timeout.
+    bad = sum(n for a in ("next", "submit") for s, n in statuses[a].items() if not 200 <= s < 300)
     print(
         f"   {len(results['next'])} next, {len(results['submit'])} submit, "
-        f"{len(results['floor'])} floor requests; {bad} server errors or failed requests; "
-        f"load generator late by {late:.1f} ms at p99",
+        f"{len(results['floor'])} floor requests; {bad} non-2xx or failed; "
+        f"percentiles (ms) {json.dumps(pct)}; load generator late by {late:.1f} ms at p99",
         flush=True,
     )
     name = "assignment"
@@ -533,7 +564,35 @@ def run(rows: int) -> list[Figure]:
             "< 100 ms",
             p99_submit < 100,
         ),
-        Figure(name, "HTTP 5xx or no answer", bad, "responses", target="0", ok=bad == 0),
+        Figure(
+            name,
+            "p99.9 next",
+            pct["next"][99.9],
+            "ms",
+            "trivial GET",
+            pct["floor"][99.9],
+            "< 150 ms",
+            pct["next"][99.9] < 150,
+        ),
+        Figure(name, "p50 next", pct["next"][50], "ms", "trivial GET", pct["floor"][50]),
+        Figure(name, "p99.9 submit", pct["submit"][99.9], "ms", "trivial GET", pct["floor"][99.9]),
+        Figure(name, "HTTP non-2xx or no answer", bad, "responses", target="0", ok=bad == 0),
+        Figure(
+            name,
+            f"samples over k after the latency run (autovacuum {autovacuum})",
+            over_after,
+            "samples",
+            target="0",
+            ok=over_after == 0,
+        ),
+        Figure(
+            name,
+            "slot counter disagreeing after the latency run",
+            wrong_after,
+            "samples",
+            target="0",
+            ok=wrong_after == 0,
+        ),
         Figure(name, "load generator lateness p99", late, "ms"),
     ]
 

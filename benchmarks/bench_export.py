@@ -1,9 +1,17 @@
-"""Building an sft export from PostgreSQL: rows/s beside COPY of the same rows, peak RSS, and
-no temporary files spilled by the server.
+"""Building exports from PostgreSQL: rows/s beside a COPY of the same rows, peak RSS, and no
+temporary files spilled by the server.
 
 Samples go in with COPY (settled: 70% accepted, 20% revised with a consensus correction, 10%
-rejected), three physician reviews each with INSERT … SELECT. The export is built in a child
-process (its peak RSS is the figure) the same way the Celery task builds it.
+rejected; answers and corrections about 4 KB), three physician reviews each and a consensus
+label each (confidence 0.50-0.99) with INSERT ... SELECT. Three specs: sft (the default),
+graded with a confidence filter and a validation split, preference. Each is built in a child
+process (its own peak RSS is the figure) the same way the Celery task builds it.
+
+The floor of each spec is `COPY (<the build's own row query>) TO STDOUT` into a file, fsynced:
+the query is `exports.selectors.export_sample_rows` over `export_samples` for that spec, so the
+server does the same scan, joins and subqueries, and the build's extra work is everything the
+client adds (rows to JSON, pseudonyms, the split, files, checksums). Sides alternate, each after
+a CHECKPOINT; median of BENCH_REPEAT (2).
 """
 
 from __future__ import annotations
@@ -12,6 +20,7 @@ import datetime as dt
 import json
 import os
 import shutil
+import statistics
 import sys
 import tempfile
 import time
@@ -20,23 +29,6 @@ from pathlib import Path
 from common import Figure, dsn, peak_rss_mb_of
 
 HERE = Path(__file__).resolve()
-
-# The rows COPY produces: what an sft row is made of, reviewer ids included.
-FLOOR_SQL = """
-COPY (
-  SELECT row_to_json(t) FROM (
-    SELECT s.id, s.external_id, sp.code AS specialty, s.messages, s.answer, s.final_verdict,
-           s.final_answer, s.final_source,
-           ARRAY(SELECT r.reviewer_id FROM curation_review r
-                 WHERE r.sample_id = s.id AND NOT r.is_model ORDER BY r.reviewer_id) AS reviewers
-    FROM curation_sample s LEFT JOIN annotators_specialty sp ON sp.id = s.specialty_id
-    WHERE s.project_id = {project} AND s.status = 'settled' AND NOT s.quarantined
-      AND NOT s.is_gold AND (s.final_verdict = 'accept'
-           OR (s.final_verdict = 'revise' AND s.final_answer <> ''))
-    ORDER BY s.external_id
-  ) t
-) TO STDOUT
-"""
 
 
 def _project(rows: int):
@@ -53,7 +45,8 @@ def _project(rows: int):
             rubric=rubric, position=0, key="accurate", label="Accurate", kind="binary"
         )
     project, _ = Project.objects.get_or_create(
-        slug=f"bench-export-{rows}", defaults={"name": f"Bench export {rows}", "rubric": rubric}
+        slug=f"bench-export-4k-{rows}",
+        defaults={"name": f"Bench export {rows}", "rubric": rubric},
     )
     users = []
     for n in range(3):
@@ -110,7 +103,10 @@ def _fill(project, users: list[int], specialty_ids: list[int], rows: int) -> Non
     answer = (
         "If the chest pain is crushing, spreads to the arm or jaw, or comes with sweating "
         "or breathlessness, call emergency services now. "
-    ) * 2
+    ) * 32  # about 4 KB, as real answers are
+    correction = (
+        "Call 911 now: this may be a heart attack. Chew an aspirin if not allergic. "
+    ) * 54
     with psycopg.connect(dsn()) as conn, conn.cursor() as cur:
         with cur.copy(f"COPY curation_sample ({', '.join(columns)}) FROM STDIN") as copy:
             for i in range(rows):
@@ -135,9 +131,7 @@ def _fill(project, users: list[int], specialty_ids: list[int], rows: int) -> Non
                     "content_hash": f"{i:064d}",
                     "status": "settled",
                     "final_verdict": verdict,
-                    "final_answer": "Call 911 now: this may be a heart attack."
-                    if verdict == "revise"
-                    else "",
+                    "final_answer": correction if verdict == "revise" else "",
                     "final_source": "consensus",
                     "final_grades": Jsonb({"accurate": verdict != "reject"}),
                     "settled_at": settled_at,
@@ -160,8 +154,21 @@ def _fill(project, users: list[int], specialty_ids: list[int], rows: int) -> Non
             """,
             [project.rubric_id, users, project.pk],
         )
+        cur.execute(
+            """
+            INSERT INTO curation_consensuslabel (sample_id, project_id, report_id, grades,
+                confidence, verdict, verdict_confidence, min_confidence, n_reviews, digest)
+            SELECT s.id, s.project_id, 0, s.final_grades,
+                   jsonb_build_object('accurate', c.v, 'verdict', c.v), s.final_verdict, c.v, c.v,
+                   3, 0
+            FROM curation_sample s, LATERAL (SELECT 0.5 + (s.id %% 50) / 100.0 AS v) c
+            WHERE s.project_id = %s
+            """,
+            [project.pk],
+        )
         cur.execute("ANALYZE curation_sample")
         cur.execute("ANALYZE curation_review")
+        cur.execute("ANALYZE curation_consensuslabel")
 
 
 def _temp_files() -> tuple[int, int]:
@@ -174,12 +181,63 @@ def _temp_files() -> tuple[int, int]:
         ).fetchone()
 
 
-def _copy_floor(project_id: int, out: Path) -> tuple[float, int]:
+SPECS = {
+    "sft": {"format": "sft"},
+    "graded": {
+        "format": "graded",
+        "filters": {"min_confidence": 0.6},
+        "split": {"validation": 0.1, "seed": 42},
+    },
+    "preference": {"format": "preference"},
+}
+
+
+def _checkpoint() -> None:
+    import psycopg
+
+    with psycopg.connect(dsn(), autocommit=True) as conn:
+        conn.execute("CHECKPOINT")
+
+
+def _floor_sql(project, spec: dict) -> str:
+    """The build's own row query for `spec`, as one SQL text."""
+    from django.conf import settings
+    from django.db import connection
+    from django.utils import timezone
+
+    from annotators.models import Specialty
+    from exports.selectors import export_sample_rows, export_samples
+    from exports.spec import spec_normalise
+
+    normal = spec_normalise(
+        format=spec["format"],
+        file_format="jsonl",
+        filters=spec.get("filters"),
+        split=spec.get("split"),
+        specialty_codes=set(Specialty.objects.values_list("code", flat=True)),
+    )
+    filters = normal["filters"]
+    needs = filters["min_confidence"] is not None or filters["min_agreement"] is not None
+    samples = export_samples(
+        project=project, format=spec["format"], spec=normal, as_of=timezone.now()
+    )
+    rows = export_sample_rows(
+        samples,
+        format=spec["format"],
+        with_grades=spec["format"] == "graded" or needs,
+        in_sql_reviewers=settings.EXPORTS_REVIEWERS_IN_SQL,
+    )
+    sql, params = rows.query.sql_with_params()
+    with connection.cursor() as cursor:
+        return cursor.mogrify(sql, params)
+
+
+def _copy_floor(sql: str, out: Path) -> tuple[float, int]:
     import psycopg
 
     started = time.perf_counter()
     with psycopg.connect(dsn()) as conn, conn.cursor() as cur, open(out, "wb") as f:
-        with cur.copy(FLOOR_SQL.format(project=int(project_id))) as copy:
+        with cur.copy(f"COPY ({sql}) TO STDOUT") as copy:
             for block in copy:
                 f.write(block)
         f.flush()
@@ -197,54 +255,73 @@ def run(rows: int) -> list[Figure]:
     started = time.perf_counter()
     _fill(project, users, specialty_ids, rows)
     print(f"   {rows:,} samples ready in {time.perf_counter() - started:.1f} s", flush=True)
-    # Interleaved repeats, best of each: on a shared machine one slow moment shouldn't decide.
     repeats = int(os.environ.get("BENCH_REPEAT", "2"))
-    copy_seconds, rss, result = float("inf"), 0.0, None
-    temp_files_total = temp_bytes_total = 0
-    for _ in range(repeats):
+    figures: list[Figure] = []
+    for name, spec in SPECS.items():
+        figures += _spec_figures(project, name, spec, repeats)
+    return figures
+
+
+def _spec_figures(project, name: str, spec: dict, repeats: int) -> list[Figure]:
+    sql = _floor_sql(project, spec)
+    floors, builds, rss = [], [], 0.0
+    temp_files = temp_bytes = 0
+    copy_rows, result = 0, None
+    for r in range(repeats):
         workdir = Path(tempfile.mkdtemp(prefix="bench-export-"))
         try:
-            seconds, copy_rows = _copy_floor(project.pk, workdir / "floor.jsonl")
-            copy_seconds = min(copy_seconds, seconds)
-            temp_before = _temp_files()
-            env = dict(os.environ, STORAGE_ROOT=str(workdir / "storage"))
-            run_rss, out = peak_rss_mb_of([str(HERE), "--child", project.slug], env=env)
-            time.sleep(1.0)  # statistics reach pg_stat_database within a second
-            temp_after = _temp_files()
+
+            def floor(workdir: Path = workdir) -> None:
+                nonlocal copy_rows
+                _checkpoint()
+                seconds, copy_rows = _copy_floor(sql, workdir / "floor.txt")
+                floors.append(seconds)
+
+            def build(workdir: Path = workdir) -> None:
+                nonlocal rss, result, temp_files, temp_bytes
+                _checkpoint()
+                before = _temp_files()
+                env = dict(os.environ, STORAGE_ROOT=str(workdir / "storage"))
+                peak, out = peak_rss_mb_of(
+                    [str(HERE), "--child", project.slug, json.dumps(spec)], env=env
+                )
+                time.sleep(1.0)  # statistics reach pg_stat_database within a second
+                after = _temp_files()
+                temp_files += after[0] - before[0]
+                temp_bytes += after[1] - before[1]
+                rss = max(rss, peak)
+                result = json.loads(out.strip().splitlines()[-1])
+                builds.append(result["seconds"])
+
+            for side in (floor, build) if r % 2 == 0 else (build, floor):
+                side()
         finally:
             shutil.rmtree(workdir, ignore_errors=True)
-        temp_files_total += temp_after[0] - temp_before[0]
-        temp_bytes_total += temp_after[1] - temp_before[1]
-        rss = max(rss, run_rss)
-        run = json.loads(out.strip().splitlines()[-1])
-        if result is None or run["seconds"] < result["seconds"]:
-            result = run
     if result["rows"] != copy_rows:
-        raise RuntimeError(f"export wrote {result['rows']} rows, COPY {copy_rows}")
-    export_rps = result["rows"] / result["seconds"]
-    copy_rps = copy_rows / copy_seconds
-    temp_files = temp_files_total
+        raise RuntimeError(f"{name}: export wrote {result['rows']} rows, COPY {copy_rows}")
+    export_rps = result["rows"] / statistics.median(builds)
+    copy_rps = copy_rows / statistics.median(floors)
     print(
-        f"   export {result['rows']:,} rows in {result['seconds']:.1f} s "
-        f"({result['bytes'] / 1e6:,.0f} MB); COPY in {copy_seconds:.1f} s (best of {repeats}); "
-        f"temp spilled {temp_bytes_total:,} bytes",
+        f"   {name}: {result['rows']:,} rows ({result['bytes'] / 1e6:,.0f} MB); build {builds} s; "
+        f"COPY {floors} s; temp spilled {temp_bytes:,} bytes",
         flush=True,
     )
+    spread = f"median of {repeats}, {min(builds):.1f}-{max(builds):.1f} s"
     return [
         Figure(
             "export",
-            "sft build",
+            f"{name} build ({spread})",
             export_rps,
             "rows/s",
-            "COPY row_to_json",
+            f"COPY of its row query, {min(floors):.1f}-{max(floors):.1f} s",
             copy_rps,
             ">= 0.70 of COPY",
             export_rps / copy_rps >= 0.7,
         ),
-        Figure("export", "sft build peak RSS", rss, "MB", target="< 300 MB", ok=rss < 300),
+        Figure("export", f"{name} build peak RSS", rss, "MB", target="< 300 MB", ok=rss < 300),
         Figure(
             "export",
-            "server temp files",
+            f"{name} server temp files",
             float(temp_files),
             "files",
             target="0",
@@ -253,8 +330,8 @@ def run(rows: int) -> list[Figure]:
     ]
 
 
-def child(slug: str) -> None:
-    """Build one sft export in this process and print its figures as JSON."""
+def child(slug: str, spec: str) -> None:
+    """Build one export of `spec` in this process and print its figures as JSON."""
     sys.path.insert(0, str(HERE.parent.parent))
     from common import setup_django
 
@@ -263,7 +340,15 @@ def child(slug: str) -> None:
     from exports.services import export_build, export_create
 
     project = Project.objects.get(slug=slug)
-    export = export_create(actor=None, project=project, format="sft", enqueue=False)
+    spec = json.loads(spec)
+    export = export_create(
+        actor=None,
+        project=project,
+        format=spec["format"],
+        filters=spec.get("filters"),
+        split=spec.get("split"),
+        enqueue=False,
+    )
     started = time.perf_counter()
     export = export_build(export_id=export.pk)
     seconds = time.perf_counter() - started
@@ -274,4 +359,4 @@ def child(slug: str) -> None:
 
 if __name__ == "__main__":
     if sys.argv[1:2] == ["--child"]:
-        child(sys.argv[2])
+        child(sys.argv[2], sys.argv[3])

@@ -4,8 +4,10 @@ Generates N samples (prompt ~400 B, reasoning ~2 KB, answer ~1.5 KB) as JSONL an
 as COPY text for a table shaped like curation_sample (same columns, indexes and constraints).
 The floor streams that COPY text into PostgreSQL; the figure runs `samples_import` on the JSONL
 in a child process (parsing, validation, hashing, the identifier guard, batched writes) and
-reads its peak RSS. Both end with the deferred foreign-key checks and roll back instead of
-committing, so no million-row cleanup follows.
+reads that process's own peak RSS. Both end with the deferred foreign-key checks and roll back
+instead of committing, so no million-row cleanup follows. Each side runs BENCH_REPEAT (3) times,
+alternating which goes first, each after a sync and a CHECKPOINT; median and min-max. Then the
+same again for a second N rows into a project (and a floor table) already holding the first N.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import hashlib
 import json
 import os
 import random
+import statistics
 import sys
 import tempfile
 import time
@@ -63,15 +66,20 @@ def _copy_text(value) -> str:
 
 
 def generate(
-    rows: int, folder: Path, project_id: int, columns: list[str], specialty_id: int | None = None
+    rows: int,
+    folder: Path,
+    project_id: int,
+    columns: list[str],
+    specialty_id: int | None = None,
+    offset: int = 0,
 ) -> tuple[Path, Path]:
     """The JSONL file to import and the COPY file of the same rows, written in one pass."""
-    rng = random.Random(20260101)
+    rng = random.Random(20260101 + offset)
     pools = {name: _paragraphs(rng, size) for name, size in SIZES.items()}
-    jsonl, copy = folder / "samples.jsonl", folder / "samples.copy"
+    jsonl, copy = folder / f"samples-{offset}.jsonl", folder / f"samples-{offset}.copy"
     now = "2026-01-01 00:00:00+00"
     with jsonl.open("w") as j, copy.open("w") as c:
-        for i in range(rows):
+        for i in range(offset, offset + rows):
             external_id = f"bench-{i:08d}"
             prompt = f"Case {i}: " + pools["prompt"][rng.randrange(POOL)]
             messages = [{"role": "user", "content": prompt}]
@@ -120,11 +128,25 @@ def generate(
     return jsonl, copy
 
 
-def copy_floor(copy_file: Path, columns: list[str]) -> float:
-    """Seconds to stream the COPY file into a table shaped like curation_sample."""
+def _quiet() -> None:
+    """Dirty pages to disk, then a CHECKPOINT: neither side pays for what came before it."""
+    import psycopg
+
+    os.sync()
+    with psycopg.connect(dsn(), autocommit=True) as conn:
+        conn.execute("CHECKPOINT")
+
+
+def copy_floor(copy_file: Path, columns: list[str], prefill: Path | None = None) -> float:
+    """Seconds to stream the COPY file into a table shaped like curation_sample.
+
+    With `prefill`, that file's rows are in the table (committed, vacuumed) before the clock
+    starts, as the project's first million are for the service.
+    """
     import psycopg
 
     cols = ", ".join(f'"{c}"' for c in columns)
+    sql = f"COPY bench_import_copy ({cols}) FROM STDIN"
     with psycopg.connect(dsn(), autocommit=True) as conn:
         conn.execute("DROP TABLE IF EXISTS bench_import_copy")
         conn.execute("CREATE TABLE bench_import_copy (LIKE curation_sample INCLUDING ALL)")
@@ -138,8 +160,11 @@ def copy_floor(copy_file: Path, columns: list[str]) -> float:
                 f"{target} (id) DEFERRABLE INITIALLY DEFERRED"
             )
         try:
+            if prefill is not None:
+                _copy_file(conn, sql, prefill)
+                conn.execute("VACUUM ANALYZE bench_import_copy")
+            _quiet()
             started = time.perf_counter()
-            sql = f"COPY bench_import_copy ({cols}) FROM STDIN"
             with conn.transaction() as tx, conn.cursor() as cur:
                 with cur.copy(sql) as copy, copy_file.open("rb") as f:
                     while chunk := f.read(1 << 20):
@@ -150,6 +175,12 @@ def copy_floor(copy_file: Path, columns: list[str]) -> float:
             return elapsed
         finally:
             conn.execute("DROP TABLE IF EXISTS bench_import_copy")
+
+
+def _copy_file(conn, sql: str, path: Path) -> None:
+    with conn.transaction(), conn.cursor() as cur, cur.copy(sql) as copy, path.open("rb") as f:
+        while chunk := f.read(1 << 20):
+            copy.write(chunk)
 
 
 def child(path: str, slug: str) -> None:
@@ -187,46 +218,89 @@ def run(rows: int) -> list[Figure]:
     from curation.models import Project, Rubric, Sample
     from tests.factories import ProjectFactory
 
+    repeats = int(os.environ.get("BENCH_REPEAT", "3"))
     slug = f"bench-import-{os.getpid()}-{int(time.time())}"
     project = ProjectFactory(slug=slug, name="Import benchmark", rubric__family=slug)
     columns = [f.column for f in Sample._meta.concrete_fields if not f.primary_key]
     connection.close()
+    figures: list[Figure] = []
     try:
         with tempfile.TemporaryDirectory(prefix="rounds-bench-import-") as tmp:
             started = time.perf_counter()
             cardiology = Specialty.objects.get(code="cardiology").pk
-            jsonl, copy_file = generate(rows, Path(tmp), project.pk, columns, cardiology)
-            size_mb = jsonl.stat().st_size / 1e6
+            first_jsonl, first_copy = generate(rows, Path(tmp), project.pk, columns, cardiology)
+            second_jsonl, second_copy = generate(
+                rows, Path(tmp), project.pk, columns, cardiology, offset=rows
+            )
+            size_mb = first_jsonl.stat().st_size / 1e6
             print(
-                f"   generated {rows:,} samples ({size_mb:,.0f} MB JSONL) in "
+                f"   generated 2 x {rows:,} samples ({size_mb:,.0f} MB JSONL each) in "
                 f"{time.perf_counter() - started:.1f} s",
                 flush=True,
             )
-            floor_seconds = copy_floor(copy_file, columns)
-            copy_file.unlink()
-            print(f"   COPY floor: {floor_seconds:.1f} s", flush=True)
-            rss, out = peak_rss_mb_of([str(Path(__file__).resolve()), "child", str(jsonl), slug])
-            report = json.loads(out.strip().splitlines()[-1])
-            if report["created"] != rows:
-                raise RuntimeError(f"imported {report['created']} of {rows} samples")
-            print(f"   import: {report['seconds']:.1f} s, peak RSS {rss:.0f} MB", flush=True)
+            for case, jsonl, copy_file, prefill in (
+                ("into an empty project", first_jsonl, first_copy, None),
+                (f"into a project holding {rows:,}", second_jsonl, second_copy, first_copy),
+            ):
+                if prefill is not None:  # the project's first rows, committed, for the service
+                    import psycopg
+
+                    cols = ", ".join(f'"{c}"' for c in columns)
+                    with psycopg.connect(dsn(), autocommit=True) as conn:
+                        _copy_file(conn, f"COPY curation_sample ({cols}) FROM STDIN", prefill)
+                        conn.execute("VACUUM ANALYZE curation_sample")
+                figures += _sides(case, rows, repeats, jsonl, copy_file, columns, slug, prefill)
     finally:
         Project.objects.filter(slug=slug).delete()  # its samples were rolled back
         Rubric.objects.filter(family=slug).delete()
-    import_rate = rows / report["seconds"]
-    copy_rate = rows / floor_seconds
+    return figures
+
+
+def _sides(case, rows, repeats, jsonl, copy_file, columns, slug, prefill) -> list[Figure]:
+    """Floor and service `repeats` times each, alternating which goes first, each after a
+    sync and a CHECKPOINT; median and min-max of each."""
+    floors, imports, rss = [], [], 0.0
+
+    def service() -> None:
+        nonlocal rss
+        _quiet()
+        peak, out = peak_rss_mb_of([str(Path(__file__).resolve()), "child", str(jsonl), slug])
+        report = json.loads(out.strip().splitlines()[-1])
+        if report["created"] != rows:
+            raise RuntimeError(f"imported {report['created']} of {rows} samples")
+        imports.append(report["seconds"])
+        rss = max(rss, peak)
+
+    def floor() -> None:
+        floors.append(copy_floor(copy_file, columns, prefill))
+
+    for r in range(repeats):
+        for side in (floor, service) if r % 2 == 0 else (service, floor):
+            side()
+    print(f"   {case}: COPY {floors} s; import {imports} s; peak RSS {rss:.0f} MB", flush=True)
+    import_rate = rows / statistics.median(imports)
+    copy_rate = rows / statistics.median(floors)
+    spread = f"median of {repeats}, {min(imports):.1f}-{max(imports):.1f} s"
+    floor_spread = f"COPY FROM STDIN, {min(floors):.1f}-{max(floors):.1f} s"
     return [
         Figure(
             "import",
-            "samples imported",
+            f"samples imported {case} ({spread})",
             import_rate,
             "rows/s",
-            "COPY FROM STDIN",
+            floor_spread,
             copy_rate,
             ">= 0.5 of COPY",
             import_rate / copy_rate >= 0.5,
         ),
-        Figure("import", "peak RSS of the import", rss, "MB", target="< 300 MB", ok=rss < 300),
+        Figure(
+            "import",
+            f"peak RSS of the import process, {case}",
+            rss,
+            "MB",
+            target="< 300 MB",
+            ok=rss < 300,
+        ),
     ]
 
 

@@ -181,3 +181,11 @@ def p99_ms(values: list[float]) -> float:
         return float("nan")
     values = sorted(values)
     return values[max(0, math.ceil(len(values) * 0.99) - 1)] * 1000
+
+
+def percentile_ms(values: list[float], q: float) -> float:
+    """The q-th percentile (nearest rank) in ms; NaN when there is nothing to rank."""
+    if not values:
+        return float("nan")
+    values = sorted(values)
+    return values[max(0, math.ceil(len(values) * q / 100) - 1)] * 1000

@@ -41,11 +41,29 @@ def main() -> int:
             traceback.print_exc()
         print(f"   {name} took {time.monotonic() - started:.1f} s", flush=True)
     print()
+    print(_machine(rows))
     print(Figure.table(figures))
     missed = [f for f in figures if f.ok is False]
     if missed:
         print(f"\n{len(missed)} figure(s) missed their target.")
     return 1 if failed else 0
+
+
+def _machine(rows: int) -> str:
+    """Where and when the figures were taken, printed above the table."""
+    import datetime as dt
+    import platform
+
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW server_version")
+        server = cursor.fetchone()[0]
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    return (
+        f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC; {platform.node()}; {os.cpu_count()} cores; "
+        f"load {load}; PostgreSQL {server}; BENCH_ROWS={rows:,}"
+    )
 
 
 if __name__ == "__main__":

@@ -25,6 +25,15 @@ from core.audit import audit_record
 from core.errors import Conflict
 from core.pgcopy import fetch_int8_arrays
 from curation.agreement.read import read_portable, read_postgres
+from curation.agreement.reuse import (
+    DIGEST_KEY,
+    LABELS_KEY,
+    SPECIALTY_KEY,
+    dataset_digest,
+    last_report,
+    reusable,
+    specialty_digest,
+)
 from curation.agreement.stats.consensus import METHODS
 from curation.agreement.stats.indexing import dense_unique
 from curation.agreement.stats.report import Dataset, Item, Outcome, build_consensus, build_report
@@ -217,20 +226,34 @@ def agreement_compute(
             dataset, sample_ids, reviewer_ids = _dataset(project, items, raw, method)
             del raw
             laps.mark("arrange")
+            run = _Run(project, report, actor, items, started, laps)
+            digest = dataset_digest(project, items, dataset, sample_ids, reviewer_ids)
+            last = last_report(project)
+            attached = stored = None
+            if last is not None and last.inputs.get(DIGEST_KEY) == digest:
+                _attach_specialties(project, dataset, sample_ids)
+                attached, stored = specialty_digest(dataset), stored_digests(project)
+                if reusable(project, last, attached, stored):
+                    laps.mark("digest")
+                    return _reuse(run, last, reviewer_ids)
+            laps.mark("digest")
             workers = _workers()
             with ThreadPoolExecutor(1, thread_name_prefix="agreement") as pool:
                 # Consensus needs no database: it runs on its own thread while this one reads
                 # what the report and the store need from PostgreSQL.
                 consensus = pool.submit(build_consensus, dataset, workers=workers)
-                _attach_specialties(project, dataset, sample_ids)
-                stored = stored_digests(project)
+                if attached is None:
+                    _attach_specialties(project, dataset, sample_ids)
+                    attached, stored = specialty_digest(dataset), stored_digests(project)
                 phase = consensus.result()
                 laps.mark("consensus")
                 # The report's statistics need no database either: they run while PostgreSQL
                 # stores the consensus and settles samples on the other core.
-                figures = pool.submit(build_report, dataset, phase, workers=max(1, workers - 1))
-                run = _Run(project, report, actor, items, started, laps)
-                return _finish(run, dataset, phase, figures, sample_ids, reviewer_ids, stored)
+                figures = pool.submit(_report_timed, dataset, phase, max(1, workers - 1), laps)
+                digests = {DIGEST_KEY: digest, SPECIALTY_KEY: attached}
+                return _finish(
+                    run, dataset, phase, figures, sample_ids, reviewer_ids, stored, digests
+                )
         except Exception as exc:
             _mark_failed(report, exc)
             raise
@@ -255,12 +278,21 @@ class _Laps:
 
     def __init__(self) -> None:
         self.seconds: dict[str, float] = {}
+        self.extra: dict[str, float] = {}  # spans that overlap the phases
         self._last = time.monotonic()
 
     def mark(self, phase: str) -> None:
         now = time.monotonic()
         self.seconds[phase] = round(now - self._last, 3)
         self._last = now
+
+
+def _report_timed(dataset, phase, workers: int, laps: _Laps):
+    """`build_report`, its own seconds kept apart (it overlaps the store and the settle)."""
+    started = time.monotonic()
+    outcome = build_report(dataset, phase, workers=workers)
+    laps.extra["statistics_thread"] = round(time.monotonic() - started, 3)
+    return outcome
 
 
 def _workers() -> int:
@@ -274,9 +306,9 @@ def _workers() -> int:
     return max(1, int(settings.AGREEMENT_WORKERS or 1))
 
 
-def _finish(run: _Run, dataset, phase, figures, sample_ids, reviewer_ids, stored):
+def _finish(run: _Run, dataset, phase, figures, sample_ids, reviewer_ids, stored, digests):
     """Store consensus, settle, and (once the report's statistics are in) the report: one commit."""
-    project, report, items, laps, actor = run.project, run.report, run.items, run.laps, run.actor
+    project, report, items, laps = run.project, run.report, run.items, run.laps
     reviews = int((~dataset.is_model).sum())
     inputs = {
         "reviews": reviews,
@@ -290,9 +322,10 @@ def _finish(run: _Run, dataset, phase, figures, sample_ids, reviewer_ids, stored
         "method": report.method,
         "note": "Items rated by a single physician are left out of every agreement figure; "
         "model graders never count toward agreement, consensus or settling.",
+        **digests,
     }
     with transaction.atomic():
-        written = consensus_store(
+        kept = consensus_store(
             project=project,
             report=report,
             items=items,
@@ -301,7 +334,8 @@ def _finish(run: _Run, dataset, phase, figures, sample_ids, reviewer_ids, stored
             reviewer_ids=reviewer_ids,
             stored=stored,
         )
-        inputs["consensus_rows_written"] = written
+        inputs["consensus_rows_written"] = kept.written
+        inputs[LABELS_KEY] = kept.fingerprint
         laps.mark("store")
         settled, adjudication = samples_settle(project=project)
         laps.mark("settle")
@@ -309,33 +343,12 @@ def _finish(run: _Run, dataset, phase, figures, sample_ids, reviewer_ids, stored
         inputs["sent_to_adjudication_this_run"] = adjudication
         outcome = figures.result()
         laps.mark("statistics_wait")
+        laps.seconds.update(laps.extra)
         _label_tables(outcome, reviewer_ids)
         inputs["seconds"] = laps.seconds
         inputs["physicians"] = len(outcome.physicians)
         inputs["model_graders"] = len(outcome.model_graders)
-        now = timezone.now()
-        AgreementReport.objects.filter(pk=report.pk).update(
-            status="done",
-            finished_at=now,
-            duration_ms=int((time.monotonic() - run.started) * 1000),
-            inputs=inputs,
-            figures=outcome.figures,
-            physicians=outcome.physicians,
-            model_graders=outcome.model_graders,
-            settled=settled,
-            sent_to_adjudication=adjudication,
-        )
-        audit_record(
-            actor=actor,
-            action="agreement.computed",
-            obj=report,
-            after={
-                "report": report.pk,
-                "settled": settled,
-                "adjudication": adjudication,
-                "reviews": reviews,
-            },
-        )
+        _done(run, inputs, outcome.figures, outcome.physicians, outcome.model_graders)
     report.refresh_from_db()
     log.info(
         "agreement %s: %s reviews, %s settled, %s to adjudication",
@@ -345,6 +358,55 @@ def _finish(run: _Run, dataset, phase, figures, sample_ids, reviewer_ids, stored
         adjudication,
     )
     return report
+
+
+def _done(run: _Run, inputs: dict, figures: dict, physicians: list, model_graders: list) -> None:
+    """Write the finished report and its audit row (inside the caller's transaction)."""
+    report, settled = run.report, inputs["settled_this_run"]
+    adjudication = inputs["sent_to_adjudication_this_run"]
+    AgreementReport.objects.filter(pk=report.pk).update(
+        status="done",
+        finished_at=timezone.now(),
+        duration_ms=int((time.monotonic() - run.started) * 1000),
+        inputs=inputs,
+        figures=figures,
+        physicians=physicians,
+        model_graders=model_graders,
+        settled=settled,
+        sent_to_adjudication=adjudication,
+    )
+    audit_record(
+        actor=run.actor,
+        action="agreement.computed",
+        obj=report,
+        after={
+            "report": report.pk,
+            "settled": settled,
+            "adjudication": adjudication,
+            "reviews": inputs["reviews"],
+        },
+    )
+
+
+def _reuse(run: _Run, last: AgreementReport, reviewer_ids: np.ndarray) -> AgreementReport:
+    """This run's report is `last`'s: the same inputs, so the same figures; nothing to write."""
+    people = _users(reviewer_ids)
+    tables = []
+    for table in (last.physicians, last.model_graders):
+        tables.append([{**row, **people.get(row.get("user_id"), {})} for row in table])
+    inputs = {
+        **last.inputs,
+        "consensus_rows_written": 0,
+        "settled_this_run": 0,
+        "sent_to_adjudication_this_run": 0,
+        "reused_from_report": last.pk,
+        "seconds": run.laps.seconds,
+    }
+    with transaction.atomic():
+        _done(run, inputs, last.figures, *tables)
+    run.report.refresh_from_db()
+    log.info("agreement %s: inputs unchanged since report %s", run.project.slug, last.pk)
+    return run.report
 
 
 @transaction.atomic

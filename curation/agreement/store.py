@@ -11,9 +11,14 @@ decision did not change stays as of the run that last wrote it (its `report`).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import json
+import queue
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
 
 import numpy as np
 from django.db import connection
@@ -65,9 +70,25 @@ def stored_digests(project: Project) -> tuple[np.ndarray, np.ndarray] | None:
     return ids[order], digests[order]
 
 
+def labels_fingerprint(ids: np.ndarray, digests: np.ndarray) -> str:
+    """One digest of a project's labels: their sample ids (ascending) and row digests."""
+    h = hashlib.blake2b(digest_size=16)
+    for array in (ids, digests):
+        h.update(np.ascontiguousarray(array, dtype=np.int64).view(np.uint8))
+    return h.hexdigest()
+
+
+@dataclass(frozen=True)
+class Stored:
+    """What `consensus_store` did: rows changed, and the fingerprint of the labels it left."""
+
+    written: int
+    fingerprint: str
+
+
 def consensus_store(
     *, project, report, items, phase: ConsensusPhase, sample_ids, reviewer_ids, stored=None
-) -> int:
+) -> Stored:
     """Bring the project's consensus labels up to this run's; returns how many rows changed.
 
     Runs inside the caller's transaction, after no other run could have written a label (the
@@ -103,7 +124,7 @@ def consensus_store(
                 )
             )
         ConsensusLabel.objects.bulk_create(objs, batch_size=2000)
-        return len(objs)
+        return Stored(len(objs), labels_fingerprint(ids, digests))
 
     old_ids, old_digests = stored if stored is not None else stored_digests(project)
     pos = np.searchsorted(old_ids, ids)
@@ -114,16 +135,18 @@ def consensus_store(
     deciding = np.isin(ids, samples_to_decide(project)) & (n_reviews >= project.overlap)
     same &= ~deciding
     gone = old_ids[~np.isin(old_ids, ids, assume_unique=True)]
-    if len(gone):
-        ConsensusLabel.objects.filter(project=project, sample_id__in=gone.tolist()).delete()
-    columns = [ids, values, conf, n_reviews, answer_user, digests]
-    new = np.flatnonzero(~found)
-    if len(new):  # no row to conflict with: straight in with COPY
-        _insert_postgres(project, report, items, *(c[new] for c in columns))
-    changed = np.flatnonzero(found & ~same)
-    if len(changed):
-        _upsert_postgres(project, report, items, *(c[changed] for c in columns))
-    return int(len(new) + len(changed) + len(gone))
+    changed = found & ~same
+    # Labels that changed go out and in again with the new ones, in one COPY: cheaper than
+    # INSERT ... ON CONFLICT building each row's JSON on the server, above all when a rubric
+    # change rewrites every label.
+    _delete_postgres(np.concatenate([gone, ids[changed]]))
+    write = np.flatnonzero(~same)
+    if len(write):
+        columns = [ids, values, conf, n_reviews, answer_user, digests]
+        _insert_postgres(project, report, items, *(c[write] for c in columns))
+    written = len(write) + len(gone)
+    # Afterwards the stored labels are exactly this run's rows (ids ascending, as sample_ids).
+    return Stored(int(written), labels_fingerprint(ids, digests))
 
 
 def _label_fields(items: list[Item], values: np.ndarray, conf: np.ndarray) -> dict:
@@ -164,7 +187,7 @@ def _insert_postgres(project, report, items, ids, values, conf, n, answer_user, 
     graded = [(i, it) for i, it in enumerate(items) if it.kind != "verdict"]
     verdicts = pa.array(["", *VERDICTS])
 
-    def batches(size: int = 100_000):
+    def batches(size: int = 20_000):
         options = csv.WriteOptions(include_header=False, quoting_style="needed")
         for start in range(0, len(ids), size):
             part = slice(start, start + size)
@@ -210,77 +233,53 @@ def _insert_postgres(project, report, items, ids, values, conf, n, answer_user, 
             " verdict, verdict_confidence, min_confidence, n_reviews, answer_from_id, digest)"
             " FROM STDIN WITH (FORMAT csv)"
         ) as copy:
-            for block in batches():
+            for block in _ahead(batches()):
                 copy.write(block)
 
 
-def _upsert_postgres(project, report, items, ids, values, conf, n, answer_user, digests) -> None:
-    import pyarrow as pa
-    from pyarrow import csv
+def _ahead(blocks: Iterator, depth: int = 2) -> Iterator:
+    """`blocks`, each built on a second thread while the one before is being sent.
 
-    codes = [f"c{i}" for i in range(len(items))]
-    confs = [f"f{i}" for i in range(len(items))]
+    The labels' JSON is built by pyarrow, which releases the GIL: the next block is built while
+    PostgreSQL parses the last one on the other core.
+    """
+    out: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+    failure: list[BaseException] = []
+    done = object()
 
-    def batches(size: int = 100_000):
-        """The staged rows as CSV, a few MB of text at a time."""
-        options = csv.WriteOptions(include_header=False)
-        for start in range(0, len(ids), size):
-            part = slice(start, start + size)
-            answer = answer_user[part]
-            arrays = {
-                "sample_id": pa.array(ids[part]),
-                "n": pa.array(n[part]),
-                "answer_from": pa.array(answer, mask=answer < 0),
-                "min_conf": pa.array(conf[part].min(axis=1)),
-                "digest": pa.array(digests[part]),
-            }
-            for i in range(len(items)):
-                arrays[codes[i]] = pa.array(values[part, i])
-            for i in range(len(items)):
-                arrays[confs[i]] = pa.array(conf[part, i])
-            buffer = io.BytesIO()
-            csv.write_csv(pa.table(arrays), buffer, options)
-            yield buffer.getbuffer()
+    def produce() -> None:
+        try:
+            for block in blocks:
+                if stop.is_set():
+                    return
+                out.put(block)
+        except BaseException as exc:  # raised again on the consuming thread
+            failure.append(exc)
+        finally:
+            out.put(done)
 
-    definitions = ", ".join(
-        ["sample_id bigint", "n int", "answer_from bigint", "min_conf float8", "digest bigint"]
-        + [f"{c} int" for c in codes]
-        + [f"{f} float8" for f in confs]
-    )
-    grades_sql, params = [], []
-    for i, item in enumerate(items):
-        if item.kind == "verdict":
-            continue
-        grades_sql.append(f"%s, CASE WHEN s.{codes[i]} >= 0 THEN %s::jsonb -> s.{codes[i]} END")
-        params.extend([item.key, json.dumps(item.categories)])
-    conf_sql = []
-    for i, item in enumerate(items):
-        conf_sql.append(f"%s, s.{confs[i]}")
-        params.append(item.key)
-    verdict = codes[-1]
+    worker = threading.Thread(target=produce, name="agreement-labels", daemon=True)
+    worker.start()
+    try:
+        while (block := out.get()) is not done:
+            yield block
+        if failure:
+            raise failure[0]
+    finally:
+        stop.set()
+        while worker.is_alive():  # unblock a producer waiting on a full queue
+            with contextlib.suppress(queue.Empty):
+                out.get(timeout=0.05)
+        worker.join()
+
+
+def _delete_postgres(sample_ids: np.ndarray) -> None:
+    if not len(sample_ids):
+        return
     with connection.cursor() as cursor:
-        cursor.execute(f"CREATE TEMP TABLE agreement_stage ({definitions}) ON COMMIT DROP")
-        raw = cursor.cursor if hasattr(cursor, "cursor") else cursor
-        with raw.copy("COPY agreement_stage FROM STDIN WITH (FORMAT csv)") as copy:
-            for block in batches():
-                copy.write(block)
-        # Fixed fragments only; every value is a bound parameter.
-        upsert = " ".join(
-            [
-                "INSERT INTO curation_consensuslabel (sample_id, project_id, report_id, grades,",
-                "confidence, verdict, verdict_confidence, min_confidence, n_reviews,",
-                "answer_from_id, digest) SELECT s.sample_id, %s, %s,",
-                f"jsonb_build_object({', '.join(grades_sql)}),",
-                f"jsonb_build_object({', '.join(conf_sql)}),",
-                f"COALESCE((%s::text[])[s.{verdict} + 1], ''), s.{confs[-1]}, s.min_conf, s.n,",
-                "s.answer_from, s.digest FROM agreement_stage s",
-                "ON CONFLICT (sample_id) DO UPDATE SET project_id = EXCLUDED.project_id,",
-                "report_id = EXCLUDED.report_id, grades = EXCLUDED.grades,",
-                "confidence = EXCLUDED.confidence, verdict = EXCLUDED.verdict,",
-                "verdict_confidence = EXCLUDED.verdict_confidence,",
-                "min_confidence = EXCLUDED.min_confidence, n_reviews = EXCLUDED.n_reviews,",
-                "answer_from_id = EXCLUDED.answer_from_id, digest = EXCLUDED.digest",
-            ]
-        )
-        cursor.execute(upsert, [project.pk, report.pk, *params, list(VERDICTS)])
-        cursor.execute("DROP TABLE agreement_stage")
+        for start in range(0, len(sample_ids), 100_000):
+            cursor.execute(
+                "DELETE FROM curation_consensuslabel WHERE sample_id = ANY(%s::bigint[])",
+                [sample_ids[start : start + 100_000].tolist()],
+            )
