@@ -26,10 +26,13 @@ import sys
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
 from django.conf import settings
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from .errors import DomainError, ErrorDetail
 
@@ -352,3 +355,24 @@ def progress_bar(
         dynamic_ncols=True,
         leave=False,
     )
+
+
+def submitted_at_parse(value: Any, *, line: int, errors: ErrorCollector) -> datetime | None:
+    """A record's `submitted_at`: ISO 8601, naive read as UTC, never in the future; None when
+    absent. A bad value is added to `errors` with its line."""
+    if value in (None, ""):
+        return None
+    parsed = parse_datetime(value) if isinstance(value, str) else None
+    if parsed is None:
+        errors.add(
+            f"must be an ISO 8601 date and time such as 2025-03-01T10:00:00Z, got {value!r}",
+            field="submitted_at",
+            line=line,
+        )
+        return None
+    if timezone.is_naive(parsed):
+        parsed = parsed.replace(tzinfo=UTC)
+    if parsed > timezone.now():
+        errors.add("is in the future", field="submitted_at", line=line)
+        return None
+    return parsed

@@ -10,19 +10,23 @@ All or nothing, up to 50 errors reported with file, line and field; re-importing
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import IO, Any
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models.functions import Lower
-from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
 from annotators.models import Physician
 from core.audit import audit_record
 from core.errors import DomainError
-from core.ingest import ErrorCollector, check_field_sizes, detect_format, open_source, peek
+from core.ingest import (
+    ErrorCollector,
+    check_field_sizes,
+    detect_format,
+    open_source,
+    peek,
+    submitted_at_parse,
+)
 from core.records import iter_records
 from curation.comparisons.judgments import comparison_record
 from curation.models import Project, Sample
@@ -47,25 +51,6 @@ class JudgmentImportResult:
             f"{self.total} comparisons for {self.project}: {self.created} created, "
             f"{self.amended} amended, {self.unchanged} unchanged."
         )
-
-
-def _time(value: Any, *, line: int, errors: ErrorCollector) -> datetime | None:
-    if value in (None, ""):
-        return None
-    parsed = parse_datetime(value) if isinstance(value, str) else None
-    if parsed is None:
-        errors.add(
-            f"must be an ISO 8601 date and time such as 2025-03-01T10:00:00Z, got {value!r}",
-            field="submitted_at",
-            line=line,
-        )
-        return None
-    if timezone.is_naive(parsed):
-        parsed = parsed.replace(tzinfo=UTC)
-    if parsed > timezone.now():
-        errors.add("is in the future", field="submitted_at", line=line)
-        return None
-    return parsed
 
 
 def _shape(data: Any, *, line: int, errors: ErrorCollector) -> bool:
@@ -155,7 +140,7 @@ def judgments_import(
                 )
                 continue
             seen[key] = line
-            submitted_at = _time(data.get("submitted_at"), line=line, errors=errors)
+            submitted_at = submitted_at_parse(data.get("submitted_at"), line=line, errors=errors)
             if sample is None or reviewer is None:
                 continue
             try:

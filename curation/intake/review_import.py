@@ -15,20 +15,25 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import IO, TYPE_CHECKING, Any
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models.functions import Lower
-from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
 from annotators.models import Physician
 from core import jsonsafe
 from core.audit import audit_record
 from core.errors import DomainError
-from core.ingest import ErrorCollector, batched, check_field_sizes, detect_format, open_source, peek
+from core.ingest import (
+    ErrorCollector,
+    batched,
+    check_field_sizes,
+    detect_format,
+    open_source,
+    peek,
+    submitted_at_parse,
+)
 from core.records import iter_records
 from curation.criteria.grade_import import CriteriaGradeImporter, is_criteria_line
 from curation.models import Project, Review, Sample
@@ -72,25 +77,6 @@ class ReviewImportResult:
 
 def _text(value: Any) -> str:
     return value if isinstance(value, str) else ""
-
-
-def _parse_time(value: Any, *, line: int, errors: ErrorCollector) -> datetime | None:
-    if value in (None, ""):
-        return None
-    parsed = parse_datetime(value) if isinstance(value, str) else None
-    if parsed is None:
-        errors.add(
-            f"must be an ISO 8601 date and time such as 2025-03-01T10:00:00Z, got {value!r}",
-            field="submitted_at",
-            line=line,
-        )
-        return None
-    if timezone.is_naive(parsed):
-        parsed = parsed.replace(tzinfo=UTC)
-    if parsed > timezone.now():
-        errors.add("is in the future", field="submitted_at", line=line)
-        return None
-    return parsed
 
 
 def _shape(data: Any, *, line: int, errors: ErrorCollector) -> dict | None:
@@ -165,7 +151,7 @@ def reviews_import(
                 outcomes = criteria_grades(r.data, r.line)
                 result.criterion_grades += len(outcomes)
             else:  # a model grader's review on the project rubric
-                at = _parse_time(r.data.get("submitted_at"), line=r.line, errors=errors)
+                at = submitted_at_parse(r.data.get("submitted_at"), line=r.line, errors=errors)
                 outcomes = criteria_grades.model_review(r.data, r.line, submitted_at=at)
             for outcome in outcomes:
                 setattr(result, outcome, getattr(result, outcome) + 1)
@@ -216,7 +202,9 @@ def reviews_import(
                     )
                     continue
                 seen[key] = line
-                submitted_at = _parse_time(data.get("submitted_at"), line=line, errors=errors)
+                submitted_at = submitted_at_parse(
+                    data.get("submitted_at"), line=line, errors=errors
+                )
                 if sample is None or reviewer is None or reviewer.pk not in physician_ids:
                     continue
                 try:
