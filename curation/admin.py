@@ -12,6 +12,7 @@ from .models import (
     Sample,
 )
 from .models.agreement import Adjudication, AgreementReport, ConsensusLabel
+from .models.comparison import Comparison, ComparisonOrder, SampleResponse
 from .models.labelstudio import LabelStudioTask
 
 
@@ -448,3 +449,22 @@ class SampleCriterionAdmin(admin.ModelAdmin):
     search_fields = ("text", "sample__external_id")
     raw_id_fields = ("sample", "author")
     readonly_fields = ("revision",)
+
+
+@admin.register(SampleResponse)
+class SampleResponseAdmin(_ReadOnly):
+    """The responses a comparison sample compares (written by the import only)."""
+
+    list_display = ("sample", "key", "model")
+    search_fields = ("sample__external_id", "key", "model")
+
+
+@admin.register(Comparison)
+class ComparisonAdmin(_ReadOnly):
+    list_display = ("project", "sample", "reviewer", "preferred", "submitted_at")
+    search_fields = ("sample__external_id", "reviewer__email")
+
+
+@admin.register(ComparisonOrder)
+class ComparisonOrderAdmin(_ReadOnly):
+    list_display = ("sample", "reviewer")
