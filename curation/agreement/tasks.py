@@ -84,6 +84,6 @@ def compute_agreement_for_active_projects() -> int:
 )
 def agreement_recover_stalled() -> list[int]:
     """The beat sweep: runs whose worker died are marked interrupted and queued again."""
-    from .agreement.sweep import agreement_recover_stalled as sweep
+    from curation.agreement.sweep import agreement_recover_stalled as sweep
 
     return sweep()

@@ -172,15 +172,27 @@ def test_annotations_by_two_physicians_arrive_as_their_reviews(
     assert (second.created, second.amended, second.unchanged) == (0, 0, 20)
     assert Review.objects.filter(project=ls_project).count() == 20
 
-    # Alice changes her mind in Label Studio: the review is amended, its history kept.
-    sample = samples[0]
-    changed = {**_review_fields(0), "verdict": "reject", "rationale": "Misses aspirin."}
+    # Alice changes her mind in Label Studio on a sample still open: the review is amended, its
+    # history kept. On a sample that left `open` (both reviews in) her change is refused, as a
+    # reviewer's own amendment is: its reviews are frozen.
+    sample, complete = samples[8], samples[0]
+    changed = {**_review_fields(8), "verdict": "reject", "rationale": "Misses aspirin."}
     alice.annotations.update(
         id=annotation_ids[(sample.pk, cardiologist.user.pk)],
         result=review_to_result(criteria=criteria, **changed),
     )
+    alice.annotations.update(
+        id=annotation_ids[(complete.pk, cardiologist.user.pk)],
+        result=review_to_result(criteria=criteria, **{**_review_fields(0), "verdict": "reject"}),
+    )
     third = labelstudio_pull(project=ls_project, actor=admin)
-    assert (third.created, third.amended, third.unchanged) == (0, 1, 19)
+    assert (third.created, third.amended, third.unchanged) == (0, 1, 18)
+    assert len(third.rejected) == 1
+    frozen = Review.objects.get(sample=complete, reviewer=cardiologist.user)
+    assert (frozen.verdict, frozen.revision) == (
+        expected[(complete.pk, cardiologist.user.pk)]["verdict"],
+        1,
+    )
     review = Review.objects.get(sample=sample, reviewer=cardiologist.user)
     assert (review.verdict, review.rationale, review.revision) == ("reject", "Misses aspirin.", 2)
     assert ReviewRevision.objects.filter(review=review).count() == 2
